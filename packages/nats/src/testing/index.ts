@@ -1,0 +1,94 @@
+/**
+ * Starts a fresh nats-server (JetStream on, its own store dir, a random free port) for one test suite.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TestNatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function natsServerBinary(): string {
+  return process.env.NATS_SERVER_BIN ?? "nats-server";
+}
+
+/** Starts nats-server with JetStream; `extraConfig` is appended to the generated config file. */
+export async function startNatsServer(opts: { extraConfig?: string } = {}): Promise<TestNatsServer> {
+  const dir = await mkdtemp(join(tmpdir(), "ew-nats-"));
+  const port = await freePort();
+  const conf = join(dir, "nats.conf");
+  await writeFile(
+    conf,
+    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n${opts.extraConfig ?? ""}\n`,
+  );
+  const bin = existsOnPath(natsServerBinary()) ? natsServerBinary() : "/usr/sbin/nats-server";
+  const proc = spawn(bin, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+  await waitForReady(proc, port);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir: dir,
+    async stop() {
+      await stopProcess(proc);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function existsOnPath(bin: string): boolean {
+  if (bin.includes("/")) return true;
+  const paths = (process.env.PATH ?? "").split(":");
+  return paths.some((p) => existsSync(join(p, bin)));
+}
+
+async function waitForReady(proc: ChildProcess, port: number): Promise<void> {
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start on ${port}: ${output}`)), 15_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes("Server is ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.stderr?.on("data", onData);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server exited with ${code}: ${output}`));
+    });
+  });
+}
+
+export async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}

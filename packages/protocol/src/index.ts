@@ -1,0 +1,5 @@
+export * from "./codec";
+export * from "./enums";
+export * from "./errors";
+export * from "./messages";
+export * from "./names";
