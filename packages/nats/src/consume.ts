@@ -39,7 +39,9 @@ export interface RunningConsumer {
   done: Promise<void>;
 }
 
-export async function runConsumer<T extends z.ZodType>(opts: RunConsumerOptions<T>): Promise<RunningConsumer> {
+export async function runConsumer<T extends z.ZodType>(
+  opts: RunConsumerOptions<T>,
+): Promise<RunningConsumer> {
   const jsm = await jetstreamManager(opts.nc);
   const config: Partial<ConsumerConfig> = {
     durable_name: opts.durable,
@@ -63,7 +65,13 @@ export async function runConsumer<T extends z.ZodType>(opts: RunConsumerOptions<
       if (!decoded.ok) {
         stats.invalid++;
         opts.log.warn(
-          { stream: opts.stream, subject: msg.subject, seq: msg.seq, code: decoded.error.code, invalid: stats.invalid },
+          {
+            stream: opts.stream,
+            subject: msg.subject,
+            seq: msg.seq,
+            code: decoded.error.code,
+            invalid: stats.invalid,
+          },
           `rejected malformed message: ${decoded.error.message}`,
         );
         msg.term(decoded.error.message);

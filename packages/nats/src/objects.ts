@@ -67,7 +67,11 @@ export async function getObjectToFile(
   opts: FetchOptions,
 ): Promise<StoredObject> {
   const result = await store.get(name);
-  if (!result) throw new EdgewattNatsError("OBJECT_NOT_FOUND", `object ${name} is not in the ${OBJECT_BUCKETS.models} store`);
+  if (!result)
+    throw new EdgewattNatsError(
+      "OBJECT_NOT_FOUND",
+      `object ${name} is not in the ${OBJECT_BUCKETS.models} store`,
+    );
   const total = result.info.size;
   const hash = createHash("sha256");
   let received = 0;
@@ -81,7 +85,11 @@ export async function getObjectToFile(
     },
   });
   try {
-    await pipeline(Readable.fromWeb(result.data as unknown as WebReadableStream<Uint8Array>), meter, createWriteStream(tmp, { mode: 0o600 }));
+    await pipeline(
+      Readable.fromWeb(result.data as unknown as WebReadableStream<Uint8Array>),
+      meter,
+      createWriteStream(tmp, { mode: 0o600 }),
+    );
     const err = await result.error;
     if (err) throw err;
     const actual = hash.digest("hex");

@@ -18,38 +18,43 @@ import type { NatsConnection } from "@nats-io/transport-node";
 const SECOND_NS = 1_000_000_000;
 const DAY_NS = 86_400 * SECOND_NS;
 
-export const STREAM_CONFIGS: Record<keyof typeof STREAMS, Partial<StreamConfig> & { name: string; subjects: string[] }> =
-  {
-    jobs: {
-      name: STREAMS.jobs,
-      subjects: [subjects.allJobRequests()],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      max_age: 7 * DAY_NS,
-      duplicate_window: 120 * SECOND_NS,
-    },
-    telemetry: {
-      name: STREAMS.telemetry,
-      subjects: [subjects.allTelemetry()],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_age: 7 * DAY_NS,
-      discard: DiscardPolicy.Old,
-      // Wide window so a batch re-sent from the agent's outbox after a long outage is still deduplicated
-      // by the server; Postgres' unique key catches anything older.
-      duplicate_window: 3600 * SECOND_NS,
-    },
-    events: {
-      name: STREAMS.events,
-      subjects: [subjects.allDeviceEvents()],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      max_age: DAY_NS,
-      max_msgs_per_subject: 100,
-    },
-  };
+export const STREAM_CONFIGS: Record<
+  keyof typeof STREAMS,
+  Partial<StreamConfig> & { name: string; subjects: string[] }
+> = {
+  jobs: {
+    name: STREAMS.jobs,
+    subjects: [subjects.allJobRequests()],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: 7 * DAY_NS,
+    duplicate_window: 120 * SECOND_NS,
+  },
+  telemetry: {
+    name: STREAMS.telemetry,
+    subjects: [subjects.allTelemetry()],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: 7 * DAY_NS,
+    discard: DiscardPolicy.Old,
+    // Wide window so a batch re-sent from the agent's outbox after a long outage is still deduplicated
+    // by the server; Postgres' unique key catches anything older.
+    duplicate_window: 3600 * SECOND_NS,
+  },
+  events: {
+    name: STREAMS.events,
+    subjects: [subjects.allDeviceEvents()],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: DAY_NS,
+    max_msgs_per_subject: 100,
+  },
+};
 
-async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  cfg: Partial<StreamConfig> & { name: string },
+): Promise<void> {
   try {
     await jsm.streams.info(cfg.name);
     await jsm.streams.update(cfg.name, cfg);

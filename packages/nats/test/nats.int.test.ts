@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { encode, STREAMS, subjects, ZJobRequest } from "@edgewatt/protocol";
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectNats, ensureControlPlane, getObjectToFile, type NatsConnection, openModelStore, putObjectBytes, runConsumer } from "../src";
+import {
+  connectNats,
+  ensureControlPlane,
+  getObjectToFile,
+  type NatsConnection,
+  openModelStore,
+  putObjectBytes,
+  runConsumer,
+} from "../src";
 import { startNatsServer, type TestNatsServer } from "../src/testing";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -35,7 +43,10 @@ describe("nats helpers against a real nats-server", () => {
     const stored = await putObjectBytes(store, "org_a/model_b/original.onnx", bytes);
     const dest = join(dir, "m.onnx");
     const progress: number[] = [];
-    await getObjectToFile(store, stored.name, dest, { expectedSha256: stored.sha256, onProgress: (r) => progress.push(r) });
+    await getObjectToFile(store, stored.name, dest, {
+      expectedSha256: stored.sha256,
+      onProgress: (r) => progress.push(r),
+    });
     expect(new Uint8Array(await readFile(dest))).toEqual(bytes);
     expect(progress.at(-1)).toBe(bytes.length);
   });
@@ -65,10 +76,19 @@ describe("nats helpers against a real nats-server", () => {
       },
     });
     await js.publish(subjects.jobRequest("optimize"), new TextEncoder().encode("{not json"));
-    await js.publish(subjects.jobRequest("optimize"), new TextEncoder().encode(JSON.stringify({ type: "job.request", v: 1, data: {} })));
     await js.publish(
       subjects.jobRequest("optimize"),
-      encode(ZJobRequest, { jobId: "job_1", orgId: "org_1", kind: "optimize", modelId: "mdl_1", recipe: ["quantize-dynamic-int8"] }),
+      new TextEncoder().encode(JSON.stringify({ type: "job.request", v: 1, data: {} })),
+    );
+    await js.publish(
+      subjects.jobRequest("optimize"),
+      encode(ZJobRequest, {
+        jobId: "job_1",
+        orgId: "org_1",
+        kind: "optimize",
+        modelId: "mdl_1",
+        recipe: ["quantize-dynamic-int8"],
+      }),
     );
     await expect.poll(() => seen, { timeout: 5000 }).toEqual(["job_1"]);
     expect(consumer.stats.invalid).toBe(2);

@@ -29,7 +29,10 @@ export function encode<T extends z.ZodType>(def: MessageDef<T>, value: z.input<T
 }
 
 /** Decodes and validates bytes (or a string) against a message definition. */
-export function decode<T extends z.ZodType>(def: MessageDef<T>, input: Uint8Array | string): DecodeResult<z.output<T>> {
+export function decode<T extends z.ZodType>(
+  def: MessageDef<T>,
+  input: Uint8Array | string,
+): DecodeResult<z.output<T>> {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof input === "string" ? input : decoder.decode(input));
@@ -71,6 +74,10 @@ export function decode<T extends z.ZodType>(def: MessageDef<T>, input: Uint8Arra
   return { ok: true, value: result.data, version: envelope.v };
 }
 
-function fail(code: ProtocolError["code"], message: string, cause?: unknown): { ok: false; error: ProtocolError } {
+function fail(
+  code: ProtocolError["code"],
+  message: string,
+  cause?: unknown,
+): { ok: false; error: ProtocolError } {
   return { ok: false, error: new ProtocolError(code, message, { cause }) };
 }

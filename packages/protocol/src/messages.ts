@@ -22,7 +22,10 @@ export const ZEnrollmentRequest = z.object({
   }),
   meters: z.array(z.enum(ENERGY_SOURCES)).max(10).default([]),
   /** The device's own NATS user public key (nkey, starts with U) when it holds its seed itself. */
-  natsPublicKey: z.string().regex(/^U[A-Z2-7]{55}$/).optional(),
+  natsPublicKey: z
+    .string()
+    .regex(/^U[A-Z2-7]{55}$/)
+    .optional(),
 });
 export type EnrollmentRequest = z.infer<typeof ZEnrollmentRequest>;
 
@@ -116,7 +119,13 @@ export const ZTelemetrySample = z.object({
   threads: z.number().int().positive().nullable().default(null),
   priority: z.enum(PRIORITIES).nullable().default(null),
   ok: z.boolean().default(true),
-  state: ZDeviceState.default({ batteryPct: null, powerState: "unknown", cpuPct: null, memBytes: null, queueDepth: 0 }),
+  state: ZDeviceState.default({
+    batteryPct: null,
+    powerState: "unknown",
+    cpuPct: null,
+    memBytes: null,
+    queueDepth: 0,
+  }),
 });
 export type TelemetrySample = z.infer<typeof ZTelemetrySample>;
 
@@ -194,7 +203,9 @@ export const ZJobResult = defineMessage({
   schema: z.object({
     jobId: Id,
     status: z.enum(["succeeded", "failed"]),
-    variants: z.array(z.object({ variantId: Id, name: z.string(), sha256: Sha256, sizeBytes: z.number().int() })),
+    variants: z.array(
+      z.object({ variantId: Id, name: z.string(), sha256: Sha256, sizeBytes: z.number().int() }),
+    ),
     failures: z.array(z.object({ name: z.string(), step: z.string(), error: z.string() })),
     error: z.string().optional(),
   }),

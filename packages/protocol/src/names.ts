@@ -9,7 +9,10 @@ const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
 /** Checks one subject token (an org id, a device id…): no dots, spaces or wildcards. */
 export function subjectToken(kind: string, value: string): string {
   if (!TOKEN.test(value)) {
-    throw new ProtocolError("INVALID_SUBJECT_TOKEN", `${kind} "${value}" is not a valid subject token (A-Z a-z 0-9 _ - only)`);
+    throw new ProtocolError(
+      "INVALID_SUBJECT_TOKEN",
+      `${kind} "${value}" is not a valid subject token (A-Z a-z 0-9 _ - only)`,
+    );
   }
   return value;
 }
@@ -51,7 +54,8 @@ export const subjects = {
   allDeviceEvents: () => `${ROOT}.*.dev.*.evt.>`,
   jobRequest: (kind: string) => `${ROOT}.jobs.${subjectToken("job kind", kind)}`,
   allJobRequests: () => `${ROOT}.jobs.*`,
-  jobProgress: (org: string, job: string) => `${ROOT}.${subjectToken("org", org)}.job.${subjectToken("job", job)}.progress`,
+  jobProgress: (org: string, job: string) =>
+    `${ROOT}.${subjectToken("org", org)}.job.${subjectToken("job", job)}.progress`,
 } as const;
 
 /** Parses a device subject back into its org and device ids (null when it is not one). */
@@ -66,13 +70,15 @@ export function parseDeviceSubject(subject: string): { org: string; device: stri
 
 /** KV keys. NATS KV keys allow dots as separators; ids are validated tokens. */
 export const kvKeys = {
-  deviceAssignment: (org: string, device: string) => `${subjectToken("org", org)}.${subjectToken("device", device)}`,
+  deviceAssignment: (org: string, device: string) =>
+    `${subjectToken("org", org)}.${subjectToken("device", device)}`,
   groupPolicy: (org: string, group: string) => `${subjectToken("org", org)}.${subjectToken("group", group)}`,
 } as const;
 
 /** Object-store names for model files: <org>/<model>/<variant>.onnx */
 export const objectNames = {
-  modelOriginal: (org: string, model: string) => `${subjectToken("org", org)}/${subjectToken("model", model)}/original.onnx`,
+  modelOriginal: (org: string, model: string) =>
+    `${subjectToken("org", org)}/${subjectToken("model", model)}/original.onnx`,
   modelVariant: (org: string, model: string, variant: string) =>
     `${subjectToken("org", org)}/${subjectToken("model", model)}/${subjectToken("variant", variant)}.onnx`,
 } as const;

@@ -64,7 +64,10 @@ function existsOnPath(bin: string): boolean {
 async function waitForReady(proc: ChildProcess, port: number): Promise<void> {
   let output = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nats-server did not start on ${port}: ${output}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`nats-server did not start on ${port}: ${output}`)),
+      15_000,
+    );
     const onData = (d: Buffer) => {
       output += d.toString();
       if (output.includes("Server is ready")) {

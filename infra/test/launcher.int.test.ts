@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectNats, ensureControlPlane } from "@edgewatt/nats";
+import { freePort } from "@edgewatt/nats/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readLauncherEnv } from "../dev/env";
+import { findNatsServer, MissingBinaryError, startLocalNats } from "../dev/nats-server";
+
+describe("launcher configuration", () => {
+  it("defaults everything for one machine", () => {
+    const env = readLauncherEnv({ EDGEWATT_HOME: "/tmp/x" });
+    expect(env).toMatchObject({ PORT: 3000, EDGEWATT_NATS_PORT: 14222, EDGEWATT_PG_PORT: 15432, home: "/tmp/x" });
+    expect(env.NATS_URL).toBeUndefined();
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+  it("says which variable is wrong", () => {
+    expect(() => readLauncherEnv({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => readLauncherEnv({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
+  });
+  it("tells how to install nats-server when it is missing", () => {
+    const path = process.env.PATH;
+    try {
+      process.env.PATH = "/nonexistent";
+      // /usr/sbin/nats-server is the last resort; point the explicit path at nothing and hide PATH.
+      const found = (() => {
+        try {
+          return findNatsServer("/nonexistent/nats-server");
+        } catch (err) {
+          return err;
+        }
+      })();
+      if (found instanceof MissingBinaryError) expect(found.message).toMatch(/apt-get install -y nats-server/);
+      else expect(found).toBe("/usr/sbin/nats-server");
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
+describe("the launcher's own nats-server", () => {
+  let home: string;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "ew-launcher-"));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("starts with JetStream and a store under the EdgeWatt home, and the control plane can be created", async () => {
+    const nats = await startLocalNats({ home, port: await freePort() });
+    try {
+      const nc = await connectNats({ servers: nats.url, name: "launcher-test" });
+      await ensureControlPlane(nc);
+      await nc.close();
+    } finally {
+      nats.process.kill("SIGTERM");
+      await new Promise((r) => nats.process.once("exit", r));
+    }
+  });
+
+  it("explains a port that is already taken", async () => {
+    const port = await freePort();
+    const first = await startLocalNats({ home, port });
+    try {
+      await expect(startLocalNats({ home: join(home, "second"), port })).rejects.toThrow(/EDGEWATT_NATS_PORT/);
+    } finally {
+      first.process.kill("SIGTERM");
+      await new Promise((r) => first.process.once("exit", r));
+    }
+  });
+});
