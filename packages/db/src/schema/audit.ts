@@ -15,5 +15,8 @@ export const auditLog = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("audit_log_org_ts_idx").on(t.orgId, t.createdAt), index("audit_log_action_idx").on(t.orgId, t.action)],
+  (t) => [
+    index("audit_log_org_ts_idx").on(t.orgId, t.createdAt),
+    index("audit_log_action_idx").on(t.orgId, t.action),
+  ],
 );

@@ -1,4 +1,5 @@
 /** Auth.js (v5) tables, in the shape @auth/drizzle-adapter expects, plus our password hash. */
+import { sql } from "drizzle-orm";
 import { integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const users = pgTable(
@@ -13,7 +14,8 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_uq").on(t.email)],
+  // Case-insensitive: `Ann@x.io` and `ann@x.io` are one account. Look users up with `lower(email)`.
+  (t) => [uniqueIndex("users_email_uq").on(sql`lower(${t.email})`)],
 );
 
 export const accounts = pgTable(

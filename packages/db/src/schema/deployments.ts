@@ -1,4 +1,5 @@
-import { index, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { deviceGroups, devices, energyPolicies } from "./devices";
 import { models } from "./models";
@@ -7,7 +8,10 @@ import { orgs } from "./orgs";
 export const DEPLOYMENT_STATUSES = ["active", "superseded", "rolled_back"] as const;
 export const deploymentStatusEnum = pgEnum("deployment_status", DEPLOYMENT_STATUSES);
 
-/** A model's ladder (and a policy) assigned to one device or to a device group. */
+/**
+ * A model's ladder (and a policy) assigned to exactly one device or to one device group. A device or a
+ * group has at most one `active` deployment; a device's own deployment wins over its group's.
+ */
 export const deployments = pgTable(
   "deployments",
   {
@@ -31,5 +35,12 @@ export const deployments = pgTable(
     index("deployments_org_idx").on(t.orgId, t.createdAt),
     index("deployments_device_idx").on(t.deviceId),
     index("deployments_group_idx").on(t.groupId),
+    uniqueIndex("deployments_device_active_uq")
+      .on(t.deviceId)
+      .where(sql`status = 'active' and device_id is not null`),
+    uniqueIndex("deployments_group_active_uq")
+      .on(t.groupId)
+      .where(sql`status = 'active' and group_id is not null`),
+    check("deployments_target_ck", sql`(device_id is null) <> (group_id is null)`),
   ],
 );

@@ -66,10 +66,19 @@ export const enrollmentTokens = pgTable(
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("enrollment_tokens_hash_uq").on(t.tokenHash), index("enrollment_tokens_org_idx").on(t.orgId)],
+  (t) => [
+    uniqueIndex("enrollment_tokens_hash_uq").on(t.tokenHash),
+    index("enrollment_tokens_org_idx").on(t.orgId),
+  ],
 );
 
-export type DevicePlatform = { os: string; arch: string; hostname?: string; cpus?: number; memBytes?: number };
+export type DevicePlatform = {
+  os: string;
+  arch: string;
+  hostname?: string;
+  cpus?: number;
+  memBytes?: number;
+};
 
 export const devices = pgTable(
   "devices",
@@ -85,7 +94,9 @@ export const devices = pgTable(
     meters: jsonb("meters").$type<string[]>().notNull().default([]),
     agentVersion: text("agent_version"),
     natsPublicKey: text("nats_public_key"),
-    enrollmentTokenId: text("enrollment_token_id").references(() => enrollmentTokens.id, { onDelete: "set null" }),
+    enrollmentTokenId: text("enrollment_token_id").references(() => enrollmentTokens.id, {
+      onDelete: "set null",
+    }),
     lastHeartbeat: jsonb("last_heartbeat").$type<Heartbeat>(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

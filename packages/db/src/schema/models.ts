@@ -59,6 +59,7 @@ export const optimizationJobs = pgTable(
     recipe: jsonb("recipe").$type<string[]>().notNull(),
     status: jobStatusEnum("status").notNull().default("queued"),
     steps: jsonb("steps").$type<JobStep[]>().notNull().default([]),
+    /** Progress in whole percent, 0..100 (the wire's 0..1 fraction × 100). */
     fraction: bigint("fraction_pct", { mode: "number" }).notNull().default(0),
     error: text("error"),
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
@@ -66,7 +67,10 @@ export const optimizationJobs = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [index("optimization_jobs_model_idx").on(t.modelId, t.createdAt), index("optimization_jobs_org_idx").on(t.orgId)],
+  (t) => [
+    index("optimization_jobs_model_idx").on(t.modelId, t.createdAt),
+    index("optimization_jobs_org_idx").on(t.orgId),
+  ],
 );
 
 /** Figures measured for a variant (by the engine's evaluator), each labelled with how it was measured. */

@@ -27,5 +27,8 @@ export const memberships = pgTable(
     role: roleEnum("role").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ name: "memberships_pk", columns: [t.orgId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+  (t) => [
+    primaryKey({ name: "memberships_pk", columns: [t.orgId, t.userId] }),
+    index("memberships_user_idx").on(t.userId),
+  ],
 );

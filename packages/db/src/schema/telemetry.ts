@@ -1,7 +1,7 @@
 import { ENERGY_SOURCES, POWER_STATES, PRIORITIES } from "@edgewatt/protocol";
 import {
-  boolean,
   bigint,
+  boolean,
   doublePrecision,
   index,
   integer,
