@@ -1,0 +1,10 @@
+export type { HeartbeatStats } from "./devices/heartbeats";
+export { DEVICE_EVENTS_CONSUMER } from "./devices/heartbeats";
+export type { LogLevel, WorkerEnv } from "./env";
+export { loadEnv } from "./env";
+export * from "./errors";
+export type { JobStats } from "./jobs/optimize";
+export { JOB_MAX_ATTEMPTS } from "./jobs/optimize";
+export { createWorkerLogger } from "./log";
+export type { TelemetryStats } from "./telemetry/ingest";
+export * from "./worker";
