@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx so no build step is needed.
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Launcher: registers tsx's loader in this process and runs the TypeScript CLI, so no build step is needed and
+// signals (SIGINT/SIGTERM from a terminal or systemd) reach the agent directly for a graceful shutdown.
+import { register } from "tsx/esm/api";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve("tsx/cli");
-const r = spawnSync(process.execPath, [tsx, join(here, "../src/cli/main.ts"), ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
-process.exit(r.status ?? 1);
+register();
+await import("../src/cli/main.ts");

@@ -1,0 +1,60 @@
+/** What this machine can measure energy with. Honest: sensors the agent cannot read yet are listed as such. */
+import { access, readdir } from "node:fs/promises";
+import type { EnergySource } from "@edgewatt/protocol";
+import { getPowerProfile } from "./model-meter";
+
+export const RAPL_ENERGY_PATH = "/sys/class/powercap/intel-rapl:0/energy_uj";
+export const POWER_SUPPLY_DIR = "/sys/class/power_supply";
+
+export type MeterStatus = "active" | "detected, not yet supported" | "not detected";
+
+export interface MeterInfo {
+  source: EnergySource;
+  status: MeterStatus;
+  detail: string;
+}
+
+export async function listMeters(profileName: string): Promise<MeterInfo[]> {
+  const profile = getPowerProfile(profileName);
+  const meters: MeterInfo[] = [
+    {
+      source: "model",
+      status: "active",
+      detail:
+        `profile ${profile.id} (${profile.label}), approximate: ` +
+        `process CPU time × ${profile.activeWattsPerCore} W/core + ${profile.idleWatts} W idle × wall time`,
+    },
+  ];
+  const rapl = await exists(RAPL_ENERGY_PATH);
+  meters.push({
+    source: "rapl",
+    status: rapl ? "detected, not yet supported" : "not detected",
+    detail: rapl ? `${RAPL_ENERGY_PATH} exists` : `${RAPL_ENERGY_PATH} not found`,
+  });
+  const supplies = await readdir(POWER_SUPPLY_DIR).catch(() => null);
+  meters.push({
+    source: "battery",
+    status: supplies && supplies.length > 0 ? "detected, not yet supported" : "not detected",
+    detail:
+      supplies === null
+        ? `${POWER_SUPPLY_DIR} not found`
+        : supplies.length === 0
+          ? `${POWER_SUPPLY_DIR} is empty`
+          : `${POWER_SUPPLY_DIR}: ${supplies.join(", ")}`,
+  });
+  return meters;
+}
+
+/** The sources the agent reports with today (sent to the portal at enrollment). */
+export function activeMeterSources(meters: MeterInfo[]): EnergySource[] {
+  return meters.filter((m) => m.status === "active").map((m) => m.source);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Verified model files in `<state>/cache/<sha256>.onnx`, each with a `<sha256>.json` note of what it is. A cached
+ * file is re-hashed before reuse; a download lands through a temp file and is only kept when its sha256 matches.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { getObjectToFile } from "@edgewatt/nats";
+import type { VariantManifest } from "@edgewatt/protocol";
+import type { ObjectStore } from "@nats-io/obj";
+import { z } from "zod";
+import { AgentError } from "../errors";
+import { ensurePrivateDir, readOptionalFile, writePrivateFile } from "../state/paths";
+
+export const ZCachedVariant = z.object({
+  sha256: z.string(),
+  sizeBytes: z.number(),
+  variant: z.string(),
+  variantId: z.string(),
+  objectName: z.string(),
+  modelId: z.string(),
+  modelName: z.string(),
+  fetchedAt: z.string(),
+});
+export type CachedVariant = z.infer<typeof ZCachedVariant>;
+
+export interface EnsureVariantOptions {
+  modelId: string;
+  modelName: string;
+  onProgress?: (received: number, total: number) => void;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export class ModelCache {
+  constructor(readonly dir: string) {}
+
+  pathFor(sha256: string): string {
+    return join(this.dir, `${sha256}.onnx`);
+  }
+
+  /** True when a cached file exists and still hashes to `sha256`; a corrupted one is deleted. */
+  async hasVerified(sha256: string): Promise<boolean> {
+    const path = this.pathFor(sha256);
+    try {
+      await stat(path);
+    } catch {
+      return false;
+    }
+    if ((await sha256File(path)) === sha256) return true;
+    await rm(path, { force: true });
+    return false;
+  }
+
+  /** Returns a verified local path for the variant, downloading it from the object store when needed. */
+  async ensure(
+    store: ObjectStore,
+    variant: VariantManifest,
+    opts: EnsureVariantOptions,
+  ): Promise<{ path: string; downloaded: boolean }> {
+    await ensurePrivateDir(this.dir);
+    const path = this.pathFor(variant.sha256);
+    if (await this.hasVerified(variant.sha256)) return { path, downloaded: false };
+
+    const info = await store.info(variant.objectName);
+    if (!info) {
+      throw new AgentError(
+        "VARIANT_REJECTED",
+        `variant ${variant.name}: object ${variant.objectName} is not in the store`,
+      );
+    }
+    const declared = info.metadata?.sha256;
+    if (declared !== variant.sha256) {
+      throw new AgentError(
+        "VARIANT_REJECTED",
+        `variant ${variant.name}: sha256 mismatch — object ${variant.objectName} declares ${declared ?? "no sha256"}, ` +
+          `the assignment expects ${variant.sha256}; refusing it`,
+      );
+    }
+    try {
+      await getObjectToFile(store, variant.objectName, path, {
+        expectedSha256: variant.sha256,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      const what = code === "SHA256_MISMATCH" ? "sha256 mismatch — " : "download failed — ";
+      throw new AgentError(
+        "VARIANT_REJECTED",
+        `variant ${variant.name}: ${what}${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    const note: CachedVariant = {
+      sha256: variant.sha256,
+      sizeBytes: variant.sizeBytes,
+      variant: variant.name,
+      variantId: variant.variantId,
+      objectName: variant.objectName,
+      modelId: opts.modelId,
+      modelName: opts.modelName,
+      fetchedAt: new Date().toISOString(),
+    };
+    await writePrivateFile(join(this.dir, `${variant.sha256}.json`), `${JSON.stringify(note, null, 2)}\n`);
+    return { path, downloaded: true };
+  }
+
+  /** Cached model files, with what they are when the note is readable. */
+  async list(): Promise<Array<{ sha256: string; sizeBytes: number; note: CachedVariant | null }>> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const out: Array<{ sha256: string; sizeBytes: number; note: CachedVariant | null }> = [];
+    for (const name of names.filter((n) => /^[0-9a-f]{64}\.onnx$/.test(n)).sort()) {
+      const sha256 = name.slice(0, 64);
+      const size = await stat(join(this.dir, name)).then(
+        (s) => s.size,
+        () => 0,
+      );
+      const text = await readOptionalFile(join(this.dir, `${sha256}.json`)).catch(() => null);
+      let note: CachedVariant | null = null;
+      if (text) {
+        try {
+          const parsed = ZCachedVariant.safeParse(JSON.parse(text));
+          note = parsed.success ? parsed.data : null;
+        } catch {
+          note = null;
+        }
+      }
+      out.push({ sha256, sizeBytes: size, note });
+    }
+    return out;
+  }
+}

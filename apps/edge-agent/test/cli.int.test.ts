@@ -1,0 +1,60 @@
+/** The CLI's commands and usage errors, in-process (the same code path as the executable). */
+import { afterAll, describe, expect, it } from "vitest";
+import type { CliIo } from "../src/cli/io";
+import { runCli } from "../src/cli/run-cli";
+import { removeTempDirs, tempStateDir } from "./helpers";
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await runCli(argv, io);
+  return { code, out: out.join("\n"), err };
+}
+
+describe("edgewatt-agent CLI", () => {
+  afterAll(removeTempDirs);
+
+  it("meters: the model meter with its profile, hardware sensors honestly marked", async () => {
+    const r = await cli("meters");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^model\s+active\s+profile generic-x86/m);
+    expect(r.out).toMatch(/^rapl\s+(detected, not yet supported|not detected)/m);
+    expect(r.out).toMatch(/^battery\s+(detected, not yet supported|not detected)/m);
+    const json = JSON.parse((await cli("meters", "--json", "--profile", "raspberry-pi-4")).out) as Array<{
+      source: string;
+      detail: string;
+    }>;
+    expect(json[0]?.source).toBe("model");
+    expect(json[0]?.detail).toContain("raspberry-pi-4");
+  });
+
+  it("status of a device that has not enrolled says what to do", async () => {
+    const r = await cli("status", "--state-dir", await tempStateDir());
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/not enrolled — run: edgewatt-agent enroll/);
+    expect(r.out).toMatch(/outbox\s+0 batches pending/);
+  });
+
+  it("run without an identity exits 2 with the enroll command to use", async () => {
+    const r = await cli("run", "--state-dir", await tempStateDir());
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/not enrolled .* edgewatt-agent enroll --server/);
+  });
+
+  it.each([
+    [["run", "--rate", "fast"], /--rate must be a positive number/],
+    [["run", "--input", "data.csv"], /--input must be "random" or "csv:/],
+    [["run", "--profile", "toaster"], /unknown power profile "toaster"/],
+    [["run", "--bogus"], /Unknown option '--bogus'/],
+    [["enroll", "--token", "ewt_x"], /enroll needs --server and --token/],
+    [["enroll", "--server", "ftp://x", "--token", "ewt_12345678"], /http:\/\/ or https:\/\//],
+    [["fly"], /unknown command "fly"/],
+  ])("%j exits 2 with one clear line", async (argv, message) => {
+    const r = await cli(...argv, "--state-dir", await tempStateDir());
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(message);
+  });
+});
