@@ -52,6 +52,7 @@ export const subjects = {
   /** Stream filters. */
   allTelemetry: () => `${ROOT}.*.dev.*.tele.>`,
   allDeviceEvents: () => `${ROOT}.*.dev.*.evt.>`,
+  allHeartbeats: () => `${ROOT}.*.dev.*.evt.heartbeat`,
   jobRequest: (kind: string) => `${ROOT}.jobs.${subjectToken("job kind", kind)}`,
   allJobRequests: () => `${ROOT}.jobs.*`,
   jobProgress: (org: string, job: string) =>

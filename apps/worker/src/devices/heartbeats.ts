@@ -11,13 +11,9 @@ import { checkDeviceIdentity } from "./identity";
 
 export const DEVICE_EVENTS_CONSUMER = "device-events";
 
-/**
- * Every device's heartbeat subject. packages/protocol has no wildcard builder for one event type yet, so
- * this narrows its all-device-events filter (`ew.*.dev.*.evt.>`) to the heartbeat event.
- */
+/** Every device's heartbeat subject. */
 export function allHeartbeatsFilter(): string {
-  const all = subjects.allDeviceEvents();
-  return `${all.slice(0, all.lastIndexOf(".") + 1)}heartbeat`;
+  return subjects.allHeartbeats();
 }
 
 export interface HeartbeatStats {
