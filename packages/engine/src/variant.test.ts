@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { createConvNetModel, createMlpModel, randomFloats } from "../test/fixtures";
+import { ortRuntime } from "../test/ort-runtime";
+import type { NpyArray } from "./data/npy";
+import { EvaluationError, OnnxFormatError } from "./errors";
+import { createGraph, createModel, createNode, createValueInfo } from "./onnx/builder";
+import { parseModel, serializeModel } from "./onnx/codec";
+import type { ProgressEvent } from "./types";
+import { optimizeModel, sha256Hex } from "./variant";
+
+function array(name: string, dtype: NpyArray["dtype"], shape: number[], data: NpyArray["data"]): NpyArray {
+  return { name, dtype, shape, data };
+}
+
+describe("optimizeModel", () => {
+  it("builds int8-dynamic, reports baseline and variant, and emits progress", async () => {
+    const bytes = serializeModel(createMlpModel());
+    const events: ProgressEvent[] = [];
+    const result = await optimizeModel({
+      bytes,
+      recipe: ["quantize-dynamic-int8"],
+      onProgress: (e) => events.push(e),
+    });
+    expect(result.failures).toEqual([]);
+    expect(result.baseline).toMatchObject({
+      name: "fp32",
+      passes: [],
+      sizeBytes: bytes.byteLength,
+      sha256: sha256Hex(bytes),
+    });
+    const [variant] = result.variants;
+    expect(variant).toMatchObject({
+      name: "int8-dynamic",
+      passes: ["quantize-dynamic-int8"],
+      params: expect.any(Number),
+    });
+    expect(variant?.sizeBytes).toBe(variant?.bytes.byteLength);
+    expect(variant?.sha256).toBe(sha256Hex(variant!.bytes));
+    expect(variant?.macs).toBe(result.baseline.macs);
+    expect(parseModel(variant!.bytes).graph.node.some((n) => n.opType === "MatMulInteger")).toBe(true);
+    expect(events.map((e) => `${e.variant}/${e.pass}:${e.status}`)).toEqual([
+      "int8-dynamic/quantize-dynamic-int8:started",
+      "int8-dynamic/quantize-dynamic-int8:done",
+    ]);
+    expect(events[1]?.message).toMatch(/quantized 2 MatMul/);
+    expect(variant?.notes).toEqual([expect.stringMatching(/^quantize-dynamic-int8: quantized 2 MatMul/)]);
+  });
+
+  it("fails a variant, not the call, for an unknown or inapplicable pass", async () => {
+    const noWeights = createModel({
+      graph: createGraph({
+        inputs: [createValueInfo("x", "float32", [1, 4])],
+        outputs: [createValueInfo("y", "float32", [1, 4])],
+        nodes: [createNode("Relu", ["x"], ["y"])],
+      }),
+    });
+    const result = await optimizeModel({
+      bytes: serializeModel(noWeights),
+      recipe: ["quantize-dynamic-int8", "no-such-pass"],
+    });
+    expect(result.variants).toEqual([]);
+    expect(result.failures).toEqual([
+      expect.objectContaining({
+        name: "int8-dynamic",
+        pass: "quantize-dynamic-int8",
+        code: "PASS_NOT_APPLICABLE",
+      }),
+      expect.objectContaining({ name: "no-such-pass", pass: "no-such-pass", code: "PASS_UNKNOWN" }),
+    ]);
+  });
+
+  it("rejects bad input for the whole call", async () => {
+    await expect(optimizeModel({ bytes: new Uint8Array([1, 2, 3]), recipe: [] })).rejects.toThrowError(
+      OnnxFormatError,
+    );
+  });
+
+  it("measures fidelity, label accuracy and latency with a runtime and data", async () => {
+    const bytes = serializeModel(createConvNetModel());
+    const n = 20;
+    const arrays = new Map<string, NpyArray>([
+      ["x", array("x", "float32", [n, 3, 16, 16], randomFloats(n * 768, 41))],
+      [
+        "labels",
+        array(
+          "labels",
+          "int64",
+          [n],
+          BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 5)),
+        ),
+      ],
+    ]);
+    const result = await optimizeModel({
+      bytes,
+      recipe: ["quantize-dynamic-int8"],
+      runtime: ortRuntime,
+      evaluation: { arrays, maxSamples: 15, batchSize: 4, latencyRuns: 5 },
+    });
+    expect(result.failures).toEqual([]);
+    expect(result.samples).toBe(15);
+    expect(result.runtime).toMatch(/onnxruntime/);
+    const variant = result.variants[0]!;
+    expect(variant.fidelity?.samples).toBe(15);
+    expect(variant.fidelity?.cosine).toBeGreaterThan(0.99);
+    expect(variant.fidelity?.top1Agreement).toBeGreaterThan(0.8);
+    expect(variant.accuracy).toBeGreaterThanOrEqual(0);
+    expect(result.baseline.accuracy).toBeGreaterThanOrEqual(0);
+    expect(result.baseline.fidelity).toBeUndefined();
+    expect(variant.latency).toMatchObject({ batchSize: 1, runs: 5, intraOpThreads: 1 });
+    expect(variant.latency?.p50Ms).toBeGreaterThan(0);
+  });
+
+  it("rejects evaluation data that does not fit the model, saying what differs", async () => {
+    const bytes = serializeModel(createMlpModel());
+    const wrongName = new Map([["input", array("input", "float32", [4, 16], new Float32Array(64))]]);
+    const wrongShape = new Map([["x", array("x", "float32", [4, 15], new Float32Array(60))]]);
+    const wrongType = new Map([["x", array("x", "float64", [4, 16], new Float64Array(64))]]);
+    const run = (arrays: Map<string, NpyArray>) =>
+      optimizeModel({
+        bytes,
+        recipe: ["quantize-dynamic-int8"],
+        runtime: ortRuntime,
+        evaluation: { arrays },
+      });
+    // a single array for a single-input model is used whatever its name
+    await expect(run(wrongName)).resolves.toMatchObject({ failures: [] });
+    await expect(run(wrongShape)).rejects.toThrowError(EvaluationError);
+    await expect(run(wrongShape)).rejects.toThrowError(/shape \[4, 15\].*needs \[batch, 16\]/);
+    await expect(run(wrongType)).rejects.toThrowError(/float64 but model input 'x' expects float32/);
+  });
+});
