@@ -10,7 +10,12 @@ import { findNatsServer, MissingBinaryError, startLocalNats } from "../dev/nats-
 describe("launcher configuration", () => {
   it("defaults everything for one machine", () => {
     const env = readLauncherEnv({ EDGEWATT_HOME: "/tmp/x" });
-    expect(env).toMatchObject({ PORT: 3000, EDGEWATT_NATS_PORT: 14222, EDGEWATT_PG_PORT: 15432, home: "/tmp/x" });
+    expect(env).toMatchObject({
+      PORT: 3000,
+      EDGEWATT_NATS_PORT: 14222,
+      EDGEWATT_PG_PORT: 15432,
+      home: "/tmp/x",
+    });
     expect(env.NATS_URL).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
   });
@@ -30,7 +35,8 @@ describe("launcher configuration", () => {
           return err;
         }
       })();
-      if (found instanceof MissingBinaryError) expect(found.message).toMatch(/apt-get install -y nats-server/);
+      if (found instanceof MissingBinaryError)
+        expect(found.message).toMatch(/apt-get install -y nats-server/);
       else expect(found).toBe("/usr/sbin/nats-server");
     } finally {
       process.env.PATH = path;
@@ -63,7 +69,9 @@ describe("the launcher's own nats-server", () => {
     const port = await freePort();
     const first = await startLocalNats({ home, port });
     try {
-      await expect(startLocalNats({ home: join(home, "second"), port })).rejects.toThrow(/EDGEWATT_NATS_PORT/);
+      await expect(startLocalNats({ home: join(home, "second"), port })).rejects.toThrow(
+        /EDGEWATT_NATS_PORT/,
+      );
     } finally {
       first.process.kill("SIGTERM");
       await new Promise((r) => first.process.once("exit", r));

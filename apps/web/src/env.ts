@@ -1,0 +1,139 @@
+/**
+ * The web app's environment, validated with zod. The only module of the app that reads `process.env`.
+ *
+ * Parsed lazily (on first use, then cached) so that `next build`, which evaluates route modules without a
+ * database, does not need run-time variables, and so that the edge middleware only asks for what it uses.
+ *
+ * - DATABASE_URL               postgres://… of the control-plane database (required).
+ * - NATS_URL                   NATS server(s) the web talks to (default nats://127.0.0.1:4222).
+ * - EDGEWATT_PUBLIC_NATS_URL   NATS URL handed to enrolling agents (default NATS_URL).
+ * - AUTH_SECRET                signs session cookies; required in production (`openssl rand -base64 33`).
+ * - EDGEWATT_MAX_UPLOAD_BYTES  largest accepted model upload (default 200 MiB).
+ * - EDGEWATT_PUBLIC_URL        the portal's public origin, used in the enroll command shown to users
+ *                              (default: the origin of the request).
+ * - EDGEWATT_ADMIN_PASSWORD    seed script only: the demo admin's password (default: a fresh random one).
+ */
+import { z } from "zod";
+
+const MIB = 1024 * 1024;
+export const DEFAULT_MAX_UPLOAD_BYTES = 200 * MIB;
+
+/** Used outside production only, so `next dev` and tests work without configuration. */
+const DEVELOPMENT_AUTH_SECRET = "edgewatt-development-only-auth-secret-never-use-in-production";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const ZNodeEnv = z.enum(["development", "production", "test"]).catch("development");
+
+const ZAuthEnv = z
+  .object({
+    NODE_ENV: ZNodeEnv,
+    AUTH_SECRET: optionalString,
+  })
+  .superRefine((e, ctx) => {
+    if (e.AUTH_SECRET === undefined && e.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "AUTH_SECRET is required in production; generate one with `openssl rand -base64 33`",
+      });
+    }
+    if (e.AUTH_SECRET !== undefined && e.AUTH_SECRET.length < 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "AUTH_SECRET must be at least 32 characters; generate one with `openssl rand -base64 33`",
+      });
+    }
+  })
+  .transform((e) => ({
+    nodeEnv: e.NODE_ENV,
+    authSecret: e.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
+  }));
+export type AuthEnv = z.output<typeof ZAuthEnv>;
+
+const ZUrl = (name: string, protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .every((s) => {
+            try {
+              return protocols.includes(new URL(s).protocol);
+            } catch {
+              return false;
+            }
+          }),
+      { message: `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
+    );
+
+const ZServerEnv = z
+  .object({
+    DATABASE_URL: ZUrl("DATABASE_URL", ["postgres:", "postgresql:"]).describe("control-plane database"),
+    NATS_URL: ZUrl("NATS_URL", ["nats:", "tls:", "ws:", "wss:"]).default("nats://127.0.0.1:4222"),
+    EDGEWATT_PUBLIC_NATS_URL: ZUrl("EDGEWATT_PUBLIC_NATS_URL", ["nats:", "tls:", "ws:", "wss:"]).optional(),
+    EDGEWATT_MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int("EDGEWATT_MAX_UPLOAD_BYTES must be a whole number of bytes")
+      .positive()
+      .default(DEFAULT_MAX_UPLOAD_BYTES),
+    EDGEWATT_PUBLIC_URL: ZUrl("EDGEWATT_PUBLIC_URL", ["http:", "https:"]).optional(),
+  })
+  .transform((e) => ({
+    databaseUrl: e.DATABASE_URL,
+    natsUrl: e.NATS_URL,
+    publicNatsUrl: e.EDGEWATT_PUBLIC_NATS_URL ?? e.NATS_URL,
+    maxUploadBytes: e.EDGEWATT_MAX_UPLOAD_BYTES,
+    publicUrl: e.EDGEWATT_PUBLIC_URL?.replace(/\/+$/, "") ?? null,
+  }));
+export type ServerEnv = z.output<typeof ZServerEnv>;
+
+const ZSeedEnv = z.object({
+  EDGEWATT_ADMIN_PASSWORD: optionalString.pipe(
+    z.string().min(8, "EDGEWATT_ADMIN_PASSWORD must be at least 8 characters").optional(),
+  ),
+});
+
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+  readonly code = "ENV_INVALID";
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, what: string): z.output<T> {
+  const result = schema.safeParse(process.env);
+  if (!result.success) {
+    throw new EnvError(`invalid ${what} environment:\n${z.prettifyError(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+let cachedAuth: AuthEnv | undefined;
+let cachedServer: ServerEnv | undefined;
+
+/** What Auth.js needs; safe to call from the edge middleware. */
+export function authEnv(): AuthEnv {
+  cachedAuth ??= parseEnv(ZAuthEnv, "auth");
+  return cachedAuth;
+}
+
+/** Everything the server side of the portal needs. */
+export function serverEnv(): ServerEnv {
+  cachedServer ??= parseEnv(ZServerEnv, "server");
+  return cachedServer;
+}
+
+/** The seed script's extra input. */
+export function seedEnv(): { adminPassword: string | null } {
+  const e = parseEnv(ZSeedEnv, "seed");
+  return { adminPassword: e.EDGEWATT_ADMIN_PASSWORD ?? null };
+}

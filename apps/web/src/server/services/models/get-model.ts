@@ -1,0 +1,38 @@
+import {
+  type Db,
+  findJobsByModel,
+  findVariantsByModel,
+  getModel,
+  type Job,
+  type Model,
+  type Variant,
+} from "@edgewatt/db";
+import type { Actor } from "../actor";
+import { rethrowNotFound } from "../not-found";
+
+export interface GetModelOptions {
+  db: Db;
+  actor: Actor;
+  modelId: string;
+}
+
+export interface ModelDetail {
+  model: Model;
+  /** The ladder, original (`fp32`) first. */
+  variants: Variant[];
+  /** Newest first. */
+  jobs: Job[];
+}
+
+/** One model of the actor's org with its inspection, variant ladder and optimization jobs. */
+export async function getModelDetail(opts: GetModelOptions): Promise<ModelDetail> {
+  const { db, actor } = opts;
+  const model = await getModel(db, actor.orgId, opts.modelId).catch(
+    rethrowNotFound(`Model ${opts.modelId} does not exist in your organization; pick one from Models.`),
+  );
+  const [variants, jobs] = await Promise.all([
+    findVariantsByModel(db, actor.orgId, model.id),
+    findJobsByModel(db, actor.orgId, model.id),
+  ]);
+  return { model, variants, jobs };
+}
