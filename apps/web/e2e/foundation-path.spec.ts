@@ -136,7 +136,13 @@ describe("foundation end-to-end path", () => {
     // The device page shows its energy per inference, labelled with the meter that measured it.
     await reloadUntil(
       page,
-      async () => (await page.getByTestId("energy-per-inference").count()) > 0,
+      // The energy table is fetched client-side after the page renders: give it a moment after each reload.
+      () =>
+        page
+          .getByTestId("energy-per-inference")
+          .first()
+          .waitFor({ timeout: 5000 })
+          .then(() => true),
       120_000,
       `energy per inference on the device page (agent output:\n${agent.output().slice(-2000)})`,
     );
