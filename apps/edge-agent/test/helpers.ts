@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { NatsConnection } from "@edgewatt/nats";
 import {
   type DeploymentAssignment,
@@ -22,7 +22,10 @@ import {
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { type Identity, writeIdentity } from "../src/state/identity";
 
-export const MODELS_DIR = "/work/shared/models";
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+
+export const MODELS_DIR = `${SHARED_DIR}/models`;
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

@@ -4,7 +4,7 @@
  * unloadable variant, malformed assignments) that must leave the serving model alone.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   connectNats,
   ensureControlPlane,
@@ -46,6 +46,9 @@ import {
   waitFor,
   writeTestIdentity,
 } from "./helpers";
+
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
 
 const ORG = "org_run1";
 const DEVICE = "dev_run1";
@@ -109,7 +112,7 @@ describe("edgewatt-agent run loop", () => {
       rateHz: 25,
       input: {
         kind: "csv",
-        path: "/work/shared/datasets/nab/realKnownCause/machine_temperature_system_failure.csv",
+        path: `${SHARED_DIR}/datasets/nab/realKnownCause/machine_temperature_system_failure.csv`,
       },
       flushMs: 250,
       heartbeatMs: 300,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import {
   createDb,
   createJob,
@@ -28,7 +29,10 @@ import ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, seedOrg, startHarness, waitFor } from "./support";
 
-const MODEL_PATH = "/work/shared/models/nab-conv-autoencoder.onnx";
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+
+const MODEL_PATH = `${SHARED_DIR}/models/nab-conv-autoencoder.onnx`;
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe("optimization jobs", () => {

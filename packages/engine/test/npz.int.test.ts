@@ -1,8 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNpz } from "../src/data/npz";
 
-const DATA = "/work/shared/datasets/npz";
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+
+const DATA = `${SHARED_DIR}/datasets/npz`;
 
 describe("shared .npz datasets", () => {
   it.each(readdirSync(DATA).filter((f) => f.endsWith(".npz")))("%s parses with consistent shapes", (file) => {

@@ -3,6 +3,7 @@
  * runs identically, truncation errors, and int8-dynamic fidelity/size on the datasets they come with.
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNpz } from "../src/data/npz";
 import { OnnxFormatError } from "../src/errors";
@@ -14,8 +15,11 @@ import { validateModel } from "../src/onnx/validate";
 import { quantizeDynamicInt8Pass } from "../src/passes/quantize-dynamic-int8";
 import { ortRuntime } from "./ort-runtime";
 
-const MODELS = "/work/shared/models";
-const DATA = "/work/shared/datasets/npz";
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+
+const MODELS = `${SHARED_DIR}/models`;
+const DATA = `${SHARED_DIR}/datasets/npz`;
 
 const CASES = [
   { model: "cifar10-resnet14", data: "cifar10-test-2k", convs: 15 },

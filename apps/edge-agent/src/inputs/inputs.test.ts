@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AgentError } from "../errors";
 import { buildFeeds, planFeeds } from "../runtime/feeds";
@@ -6,7 +7,10 @@ import { tokenOf } from "./input-source";
 import { parseInputSpec } from "./parse-input";
 import { RandomSource } from "./random-source";
 
-const NYC_TAXI = "/work/shared/datasets/nab/realKnownCause/nyc_taxi.csv";
+/** ../shared beside the repository (reference models and datasets); EDGEWATT_SHARED_DIR overrides. */
+const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../../shared");
+
+const NYC_TAXI = `${SHARED_DIR}/datasets/nab/realKnownCause/nyc_taxi.csv`;
 
 describe("input sources", () => {
   it("parses a NAB timestamp,value CSV, skipping the header", () => {
