@@ -123,12 +123,14 @@ describe("tRPC API (real Postgres + nats-server)", () => {
       recipe: ["quantize-dynamic-int8"],
     });
     expect(started).toMatchObject({ queued: true, job: { status: "queued", modelId } });
+    const ladder = await caller(owner).models.startOptimization({ modelId, recipe: ["auto"] });
+    expect(ladder).toMatchObject({ queued: true, job: { recipe: ["auto"] } });
     const err = await trpcError(
       caller(owner).models.startOptimization({ modelId, recipe: ["prune-everything"] }),
     );
     expect(err.code).toBe("BAD_REQUEST");
     expect(err.message).toMatch(
-      /Unknown optimization pass.*prune-everything.*Known passes: .*quantize-dynamic-int8/,
+      /Unknown optimization pass.*prune-everything.*Known passes: auto \(the standard ladder\), .*quantize-dynamic-int8/,
     );
   });
 

@@ -12,7 +12,7 @@ import {
   upsertVariant,
   type Variant,
 } from "@edgewatt/db";
-import { inspectModel, parseModel } from "@edgewatt/engine";
+import { findPass, inspectModel, LADDER, parseModel } from "@edgewatt/engine";
 import { openModelStore, putObjectBytes } from "@edgewatt/nats";
 import {
   decode,
@@ -278,5 +278,61 @@ describe("optimization jobs", () => {
       }),
     );
     await waitFor("the request to be rejected", () => h.worker.stats.jobs.rejected > rejected);
+  });
+
+  it("runs the auto ladder on synthetic inputs and stores every variant with its figures", async () => {
+    const { modelId, job } = await seedUpload({ objectBytes: original, recipe: ["auto"] });
+    await publishJob(job);
+    const done = await waitForJob(job, "succeeded");
+
+    const int8 = (await findVariantByName(h.db, orgId, modelId, "int8-dynamic")) as Variant;
+    expect(int8).toMatchObject({ status: "ready", passes: ["quantize-dynamic-int8"] });
+    const metrics = int8.metrics as Record<string, unknown> & {
+      figures: Record<string, { value: number; unit: string; method: string }>;
+      ratios: Record<string, number>;
+    };
+    expect(metrics).toMatchObject({
+      inputs: "synthetic inputs",
+      evaluationSamples: 64,
+      powerProfile: "generic-x86",
+      fidelity: { samples: 64, cosine: expect.any(Number) },
+    });
+    for (const key of [
+      "cosine",
+      "reconstructionMse",
+      "spearmanRho",
+      "latencyP50Ms_t1",
+      "energyJPerInference_t1",
+    ]) {
+      expect(metrics.figures[key]?.method, key).toMatch(/synthetic inputs/);
+    }
+    expect(metrics.ratios.sizeBytes).toBeLessThan(1);
+    expect(metrics.latencyMsP50).toBe(metrics.figures.latencyP50Ms_t1?.value);
+
+    // the original's row gets the baseline figures, keeping its file
+    const fp32 = (await findVariantByName(h.db, orgId, modelId, "fp32")) as Variant;
+    expect(fp32).toMatchObject({ status: "ready", sha256: sha256(original), jobId: null });
+    expect((fp32.metrics as { figures: Record<string, unknown> }).figures.reconstructionMse).toBeDefined();
+
+    // every rung is a row: ready, failed (e.g. a pass not registered yet) or dropped; int4 is not built here
+    for (const rung of LADDER) {
+      const row = await findVariantByName(h.db, orgId, modelId, rung.variant);
+      if (rung.variant === "int4") {
+        expect(row).toBeNull();
+        continue;
+      }
+      expect(row, rung.variant).not.toBeNull();
+      if (!findPass(rung.pass)) expect(row?.error).toMatch(/PASS_UNKNOWN/);
+      if (row?.status === "failed" && findPass(rung.pass)) expect(row.error).toMatch(/dropped|failed/);
+    }
+    expect(done.steps.map((s) => s.step)).toEqual(
+      expect.arrayContaining([
+        "fp32:evaluate",
+        "int8-dynamic:quantize-dynamic-int8",
+        "all:measure-latency",
+        "job",
+      ]),
+    );
+    expect(done.steps.at(-1)?.message).toMatch(/synthetic inputs/);
   });
 });

@@ -6,11 +6,14 @@
 export const ENGINE_ERROR_CODES = [
   "ONNX_INVALID",
   "ONNX_UNSUPPORTED",
+  "ONNX_EXTERNAL_DATA",
   "MODEL_INVALID",
   "OPSET_UNSUPPORTED",
   "PASS_UNKNOWN",
   "PASS_NOT_APPLICABLE",
   "PASS_FAILED",
+  "PASS_NEEDS_DATA",
+  "PASS_OPTIONS_INVALID",
   "NPY_INVALID",
   "NPY_UNSUPPORTED",
   "DATA_MISMATCH",
@@ -31,8 +34,11 @@ export class EngineError<C extends EngineErrorCode = EngineErrorCode> extends Er
   }
 }
 
-/** The bytes are not a loadable ONNX model, or use a feature the engine does not read. */
-export class OnnxFormatError extends EngineError<"ONNX_INVALID" | "ONNX_UNSUPPORTED"> {
+/**
+ * The bytes are not a loadable ONNX model, or use a feature the engine does not read (ONNX_EXTERNAL_DATA:
+ * weights kept in files beside the model instead of inside it).
+ */
+export class OnnxFormatError extends EngineError<"ONNX_INVALID" | "ONNX_UNSUPPORTED" | "ONNX_EXTERNAL_DATA"> {
   override readonly name = "OnnxFormatError";
 }
 
@@ -41,9 +47,18 @@ export class ModelValidationError extends EngineError<"MODEL_INVALID"> {
   override readonly name = "ModelValidationError";
 }
 
-/** A pass is unknown, does not apply to the model, cannot handle its opset, or failed while rewriting it. */
+/**
+ * A pass is unknown, does not apply to the model, cannot handle its opset, needs data the caller did not
+ * supply (PASS_NEEDS_DATA, e.g. calibration data), was given invalid options (PASS_OPTIONS_INVALID), or
+ * failed while rewriting it.
+ */
 export class PassError extends EngineError<
-  "PASS_UNKNOWN" | "PASS_NOT_APPLICABLE" | "PASS_FAILED" | "OPSET_UNSUPPORTED"
+  | "PASS_UNKNOWN"
+  | "PASS_NOT_APPLICABLE"
+  | "PASS_FAILED"
+  | "PASS_NEEDS_DATA"
+  | "PASS_OPTIONS_INVALID"
+  | "OPSET_UNSUPPORTED"
 > {
   override readonly name = "PassError";
 }

@@ -2,6 +2,7 @@
  * Interfaces the engine's callers implement or consume: the inference Runtime (supplied by the
  * app, e.g. over onnxruntime-node, so the engine never loads a native runtime itself) and Passes.
  */
+import type { EvaluationSet } from "./eval/dataset";
 import type { OnnxModel } from "./onnx/model";
 
 export type RuntimeTensorData =
@@ -46,6 +47,11 @@ export interface PassContext {
   log(message: string): void;
   /** Present when the caller can run models; passes that calibrate or verify need it. */
   runtime?: Runtime;
+  /**
+   * Data the caller has for the model's inputs: `calibration` for passes that measure activation ranges
+   * (static quantization), `evaluation` for passes that check their own accuracy.
+   */
+  data?: { calibration?: EvaluationSet; evaluation?: EvaluationSet };
 }
 
 /**
@@ -68,4 +74,6 @@ export interface ProgressEvent {
   pass: string;
   status: PassStatus;
   message?: string;
+  /** Variants the call builds in all (baseline excluded), so callers can show overall progress. */
+  plannedVariants?: number;
 }

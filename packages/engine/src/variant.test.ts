@@ -5,7 +5,8 @@ import type { NpyArray } from "./data/npy";
 import { EvaluationError, OnnxFormatError } from "./errors";
 import { createGraph, createModel, createNode, createValueInfo } from "./onnx/builder";
 import { parseModel, serializeModel } from "./onnx/codec";
-import type { ProgressEvent } from "./types";
+import { registerPass } from "./passes/registry";
+import type { PassContext, ProgressEvent } from "./types";
 import { optimizeModel, sha256Hex } from "./variant";
 
 function array(name: string, dtype: NpyArray["dtype"], shape: number[], data: NpyArray["data"]): NpyArray {
@@ -106,8 +107,12 @@ describe("optimizeModel", () => {
     expect(variant.accuracy).toBeGreaterThanOrEqual(0);
     expect(result.baseline.accuracy).toBeGreaterThanOrEqual(0);
     expect(result.baseline.fidelity).toBeUndefined();
-    expect(variant.latency).toMatchObject({ batchSize: 1, runs: 5, intraOpThreads: 1 });
-    expect(variant.latency?.p50Ms).toBeGreaterThan(0);
+    expect(variant.figures.latencyP50Ms_t1).toMatchObject({
+      unit: "ms",
+      method: expect.stringMatching(/5 timed runs at batch 1, 1 intra-op/),
+    });
+    expect(variant.figures.latencyP50Ms_t1?.value).toBeGreaterThan(0);
+    expect(variant.ratios.sizeBytes).toBeLessThan(1);
   });
 
   it("rejects evaluation data that does not fit the model, saying what differs", async () => {
@@ -127,5 +132,65 @@ describe("optimizeModel", () => {
     await expect(run(wrongShape)).rejects.toThrowError(EvaluationError);
     await expect(run(wrongShape)).rejects.toThrowError(/shape \[4, 15\].*needs \[batch, 16\]/);
     await expect(run(wrongType)).rejects.toThrowError(/float64 but model input 'x' expects float32/);
+  });
+
+  it("hands passes the calibration and evaluation sets, and reports what the data was", async () => {
+    const model = createMlpModel();
+    const seen: PassContext[] = [];
+    registerPass(
+      {
+        name: "test-capture-context",
+        description: "records its context (test only)",
+        variantName: "captured",
+        run: (m, context) => {
+          seen.push(context);
+          return structuredClone(m);
+        },
+      },
+      { replace: true },
+    );
+    const arrays = (n: number) => new Map([["x", array("x", "float32", [n, 16], randomFloats(n * 16, n))]]);
+    const events: ProgressEvent[] = [];
+    const result = await optimizeModel({
+      bytes: serializeModel(model),
+      recipe: ["test-capture-context"],
+      runtime: ortRuntime,
+      calibration: { arrays: arrays(24), label: "calib.npz" },
+      evaluation: { arrays: arrays(10), synthetic: true, latencyRuns: 3, warmupRuns: 1 },
+      onProgress: (e) => events.push(e),
+    });
+    expect(seen[0]?.data?.calibration?.samples).toBe(24);
+    expect(seen[0]?.data?.evaluation?.samples).toBe(10);
+    expect(result.data).toEqual({
+      calibration: { label: "calib.npz", samples: 24, synthetic: false },
+      evaluation: { samples: 10, synthetic: true },
+    });
+    const variant = result.variants[0]!;
+    expect(variant.name).toBe("captured");
+    expect(variant.figures.cosine?.value).toBeCloseTo(1, 12);
+    expect(variant.figures.cosine?.method).toMatch(/10 synthetic inputs/);
+    expect(result.settings).toMatchObject({ threads: [1], latencyRuns: 3, profile: { id: "generic-x86" } });
+    expect(events.every((e) => e.plannedVariants === 1)).toBe(true);
+    expect(events.map((e) => `${e.variant}/${e.pass}:${e.status}`)).toEqual([
+      "fp32/evaluate:started",
+      "fp32/evaluate:done",
+      "captured/test-capture-context:started",
+      "captured/test-capture-context:done",
+      "captured/evaluate:started",
+      "captured/evaluate:done",
+      "all/measure-latency:started",
+      "all/measure-latency:done",
+    ]);
+  });
+
+  it("plans the auto ladder: int4 only for MatMul-heavy models, every rung named after its variant", async () => {
+    const result = await optimizeModel({ bytes: serializeModel(createConvNetModel()), recipe: ["auto"] });
+    expect(result.skipped.map((s) => s.name)).toEqual(["int4"]);
+    const names = [...result.variants.map((v) => v.name), ...result.failures.map((f) => f.name)];
+    expect(names.sort()).toEqual(["fp16", "int8-dynamic", "int8-static"]);
+    const mlp = await optimizeModel({ bytes: serializeModel(createMlpModel()), recipe: ["auto"] });
+    expect(mlp.matMulShare).toBe(1);
+    expect(mlp.skipped).toEqual([]);
+    expect([...mlp.variants, ...mlp.failures].map((v) => v.name)).toContain("int4");
   });
 });

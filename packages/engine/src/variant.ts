@@ -1,95 +1,64 @@
 /**
- * optimizeModel: the entry point the worker calls. Parses the upload once, builds one variant per recipe
- * entry (an entry is a pass name, or several joined with '+' to chain them), validates each variant and,
- * given a Runtime, checks it loads and optionally measures fidelity and latency against the baseline.
- * A failing pass fails only its variant; bad input (not ONNX, invalid graph, data that does not fit)
- * rejects the whole call with an EngineError.
+ * optimizeModel: the entry point the worker, the CLI and the benchmark call. Parses the upload once,
+ * plans the variants (recipe entries are pass names, 'a+b' chains, or `auto` — the standard ladder, see
+ * optimize/ladder.ts), builds each from the original, validates it and, given a Runtime and evaluation
+ * data, measures every figure of the evaluator against the baseline (latency side by side for all of them).
+ * A failing pass fails only its variant; bad input (not ONNX, invalid graph, data that does not fit the
+ * model's inputs) rejects the whole call with an EngineError before anything is built.
  */
 import { createHash } from "node:crypto";
-import type { NpyArray } from "./data/npy";
+import { getPowerProfile } from "./energy/power-profiles";
 import { type EngineErrorCode, isEngineError } from "./errors";
-import { createEvaluationSet, type EvaluationSet, getBatchFeeds } from "./eval/dataset";
+import { createEvaluationSet, type EvaluationSet } from "./eval/dataset";
+import { type CollectedOutputs, compareOutputs, computeLabelAccuracy } from "./eval/evaluate";
 import {
-  type CollectedOutputs,
-  collectOutputs,
-  compareOutputs,
-  computeLabelAccuracy,
-  type Fidelity,
-  type LatencyStats,
-  measureLatency,
-} from "./eval/evaluate";
+  collectModelOutputs,
+  DEFAULT_POWER_PROFILE,
+  describeModelFigures,
+  measurePerformanceFigures,
+} from "./eval/evaluator";
+import { computeOutputFigures } from "./eval/fidelity-figures";
+import { computeRatios, latencyKeys } from "./eval/figures";
+import type { MemoryProbe } from "./eval/memory-probe";
 import { parseModel, serializeModel } from "./onnx/codec";
 import { DATA_TYPE } from "./onnx/data-type";
 import { inspectModel } from "./onnx/inspect";
 import type { OnnxModel } from "./onnx/model";
 import { assertValidModel } from "./onnx/validate";
+import { getDropReason, getMatMulShare, planRecipe } from "./optimize/ladder";
+import type {
+  DataInfo,
+  DroppedVariant,
+  OptimizeData,
+  OptimizeEvaluation,
+  OptimizeResult,
+  VariantFailure,
+  VariantResult,
+} from "./optimize/result";
 import { getPass } from "./passes/registry";
 import type { Pass, ProgressEvent, Runtime } from "./types";
 
-export interface OptimizeEvaluation {
-  /** Arrays named after the model inputs (plus optional `labels`), e.g. from parseNpz. */
-  arrays: ReadonlyMap<string, NpyArray>;
-  /** Samples compared per variant; default 200. */
-  maxSamples?: number;
-  /** Samples per run when the model's batch dim is dynamic; default 32. */
-  batchSize?: number;
-  /** Timed single-sample runs per variant (after 10 warm-up runs); default 100, 0 = skip latency. */
-  latencyRuns?: number;
-  /** Intra-op threads for every session; default 1 (comparable across machines with few cores). */
-  intraOpThreads?: number;
-}
+export type {
+  DataInfo,
+  DroppedVariant,
+  OptimizeData,
+  OptimizeEvaluation,
+  OptimizeResult,
+  VariantFailure,
+  VariantResult,
+} from "./optimize/result";
 
 export interface OptimizeModelOptions {
   bytes: Uint8Array;
-  /** Variants to build: each entry is a pass name or 'pass-a+pass-b'. */
+  /** Variants to build: pass names, 'pass-a+pass-b' chains, or 'auto' (the standard ladder). */
   recipe: readonly string[];
   /** Needed to check variants load and to evaluate them. */
   runtime?: Runtime;
-  /** Fidelity/latency measurement; requires `runtime`. */
+  /** Data for passes that calibrate (PassContext.data.calibration); default: the evaluation data. */
+  calibration?: OptimizeData;
+  /** Evaluation data and measurement settings; measured only with a `runtime`. */
   evaluation?: OptimizeEvaluation;
   onProgress?: (event: ProgressEvent) => void;
-}
-
-export interface VariantResult {
-  name: string;
-  passes: string[];
-  bytes: Uint8Array;
-  sha256: string;
-  sizeBytes: number;
-  params: number;
-  macs: number;
-  /** What the passes changed or skipped. */
-  notes: string[];
-  /** Outputs compared with the baseline's on the evaluation set (variants only). */
-  fidelity?: Fidelity;
-  /** Argmax accuracy against the evaluation set's `labels`, when it has them. */
-  accuracy?: number;
-  latency?: LatencyStats;
-}
-
-export interface VariantFailure {
-  name: string;
-  /** The pass that failed, or 'validate' / 'evaluate'. */
-  pass: string;
-  code: EngineErrorCode | "INTERNAL";
-  error: string;
-}
-
-export interface OptimizeResult {
-  baseline: VariantResult;
-  variants: VariantResult[];
-  failures: VariantFailure[];
-  /** Runtime used for checks and measurements. */
-  runtime?: string;
-  /** Evaluation samples each variant was compared on. */
-  samples?: number;
-}
-
-interface Measurement {
-  runtime: Runtime;
-  set?: EvaluationSet;
-  reference?: CollectedOutputs;
-  evaluation?: OptimizeEvaluation;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -115,88 +84,114 @@ function describeResult(
   bytes: Uint8Array,
   notes: string[],
 ): VariantResult {
-  const summary = inspectModel(model, { sizeBytes: bytes.byteLength });
+  const figures = describeModelFigures(model, bytes.byteLength);
   return {
     name,
     passes,
     bytes,
     sha256: sha256Hex(bytes),
     sizeBytes: bytes.byteLength,
-    params: summary.params,
-    macs: summary.macs,
+    params: figures.params?.value ?? 0,
+    macs: figures.macs?.value ?? 0,
     notes,
+    figures,
+    ratios: {},
   };
 }
 
-async function measure(result: VariantResult, measurement: Measurement): Promise<void> {
-  const { runtime, set, reference, evaluation } = measurement;
-  const threads = evaluation?.intraOpThreads ?? 1;
-  const session = await runtime.createSession(result.bytes, { intraOpThreads: threads });
-  try {
-    if (set && reference) {
-      const outputs = result.passes.length === 0 ? reference : await collectOutputs(session, set);
-      if (outputs !== reference) result.fidelity = compareOutputs(reference, outputs, set);
-      const accuracy = computeLabelAccuracy(outputs, set);
-      if (accuracy !== undefined) result.accuracy = accuracy;
-    }
-  } finally {
-    await session.release();
-  }
-  const runs = evaluation?.latencyRuns ?? 100;
-  if (set && runs > 0) {
-    const feeds = getBatchFeeds(set, 0, set.fixedBatch ?? 1);
-    result.latency = await measureLatency({
-      runtime,
-      bytes: result.bytes,
-      feeds,
-      runs,
-      intraOpThreads: threads,
-    });
-  }
+function toSet(model: OnnxModel, data: OptimizeData): EvaluationSet {
+  return createEvaluationSet(model, data.arrays, {
+    ...(data.maxSamples !== undefined ? { maxSamples: data.maxSamples } : {}),
+    batchSize: data.batchSize ?? 32,
+  });
+}
+
+function describeData(data: OptimizeData, set: EvaluationSet): DataInfo {
+  return {
+    ...(data.label ? { label: data.label } : {}),
+    samples: set.samples,
+    synthetic: data.synthetic === true,
+  };
+}
+
+function dataLabelOf(info: DataInfo): string {
+  return info.synthetic
+    ? `${info.samples} synthetic inputs (generated from the input specs, not real data)`
+    : `${info.samples} samples of ${info.label ?? "the evaluation data"}`;
+}
+
+interface Evaluation {
+  set: EvaluationSet;
+  reference: CollectedOutputs;
+  dataLabel: string;
+  evalThreads: number;
+  reconstruction?: boolean;
+  memoryProbe?: MemoryProbe;
+}
+
+function errorCode(error: unknown): EngineErrorCode | "INTERNAL" {
+  return isEngineError(error) ? error.code : "INTERNAL";
 }
 
 export async function optimizeModel(options: OptimizeModelOptions): Promise<OptimizeResult> {
   const { bytes, runtime, evaluation, onProgress } = options;
   const model = parseModel(bytes);
   assertValidModel(model);
+  const summary = inspectModel(model, { sizeBytes: bytes.byteLength });
   const baseline = describeResult(baselineName(model), [], model, bytes, []);
+  const { planned, skipped } = planRecipe(options.recipe, summary);
+  const plannedVariants = planned.length;
 
-  let measurement: Measurement | undefined;
-  if (runtime) {
-    measurement = { runtime, ...(evaluation ? { evaluation } : {}) };
-    if (evaluation) {
-      const set = createEvaluationSet(model, evaluation.arrays, {
-        maxSamples: evaluation.maxSamples ?? 200,
-        batchSize: evaluation.batchSize ?? 32,
-      });
-      const session = await runtime.createSession(bytes, { intraOpThreads: evaluation.intraOpThreads ?? 1 });
-      try {
-        measurement.reference = await collectOutputs(session, set);
-      } finally {
-        await session.release();
-      }
-      measurement.set = set;
-      await measure(baseline, measurement);
-    }
+  // Bad data is bad input: checked for the whole call before anything is built.
+  const calibrationData = options.calibration ?? evaluation;
+  const calibration = calibrationData ? toSet(model, calibrationData) : undefined;
+  const evaluationSet = evaluation ? toSet(model, evaluation) : undefined;
+  const data: OptimizeResult["data"] = {
+    ...(calibrationData && calibration ? { calibration: describeData(calibrationData, calibration) } : {}),
+    ...(evaluation && evaluationSet ? { evaluation: describeData(evaluation, evaluationSet) } : {}),
+  };
+
+  let measured: Evaluation | undefined;
+  if (runtime && evaluation && evaluationSet && data.evaluation) {
+    const evalThreads = evaluation.intraOpThreads ?? 1;
+    const dataLabel = dataLabelOf(data.evaluation);
+    onProgress?.({ variant: baseline.name, pass: "evaluate", status: "started", plannedVariants });
+    const reference = await collectModelOutputs(runtime, bytes, evaluationSet, evalThreads);
+    const reconstruction = evaluation.reconstruction;
+    Object.assign(
+      baseline.figures,
+      computeOutputFigures(reference, evaluationSet, {
+        dataLabel,
+        ...(reconstruction !== undefined ? { reconstruction } : {}),
+      }),
+    );
+    const accuracy = computeLabelAccuracy(reference, evaluationSet);
+    if (accuracy !== undefined) baseline.accuracy = accuracy;
+    onProgress?.({ variant: baseline.name, pass: "evaluate", status: "done", plannedVariants });
+    measured = {
+      set: evaluationSet,
+      reference,
+      dataLabel,
+      evalThreads,
+      ...(reconstruction !== undefined ? { reconstruction } : {}),
+      ...(evaluation.memoryProbe ? { memoryProbe: evaluation.memoryProbe } : {}),
+    };
   }
 
-  const variants: VariantResult[] = [];
+  const built: { result: VariantResult; fromLadder: boolean }[] = [];
   const failures: VariantFailure[] = [];
   const usedNames = new Set([baseline.name]);
-  for (const entry of options.recipe) {
-    const passNames = entry
-      .split("+")
-      .map((p) => p.trim())
-      .filter((p) => p !== "");
-    let name = entry;
-    let step = passNames[0] ?? entry;
-    const emit = (event: Omit<ProgressEvent, "variant">) => onProgress?.({ variant: name, ...event });
+  for (const plan of planned) {
+    let name = plan.fallbackName;
+    let step = plan.passes[0] ?? plan.fallbackName;
+    const emit = (event: Omit<ProgressEvent, "variant" | "plannedVariants">) =>
+      onProgress?.({ variant: name, ...event, plannedVariants });
     try {
-      const passes: Pass[] = passNames.map((p) => {
+      const passes: Pass[] = plan.passes.map((p) => {
         step = p;
         return getPass(p);
       });
-      name = uniqueName(passes.map((p) => p.variantName).join("-") || entry, usedNames);
+      name = uniqueName(passes.map((p) => p.variantName).join("-") || plan.fallbackName, usedNames);
       let current = model;
       const notes: string[] = [];
       for (const pass of passes) {
@@ -206,6 +201,10 @@ export async function optimizeModel(options: OptimizeModelOptions): Promise<Opti
         current = await pass.run(current, {
           log: (message) => passNotes.push(message),
           ...(runtime ? { runtime } : {}),
+          data: {
+            ...(calibration ? { calibration } : {}),
+            ...(evaluationSet ? { evaluation: evaluationSet } : {}),
+          },
         });
         notes.push(...passNotes.map((n) => `${pass.name}: ${n}`));
         emit({
@@ -216,32 +215,149 @@ export async function optimizeModel(options: OptimizeModelOptions): Promise<Opti
       }
       step = "validate";
       assertValidModel(current);
-      const result = describeResult(name, passNames, current, serializeModel(current), notes);
-      if (measurement) {
+      const result = describeResult(name, plan.passes, current, serializeModel(current), notes);
+      if (runtime) {
         step = "evaluate";
         emit({ pass: step, status: "started" });
-        await measure(result, measurement);
+        await evaluateBuilt(result, runtime, measured);
         emit({ pass: step, status: "done" });
       }
-      variants.push(result);
+      built.push({ result, fromLadder: plan.fromLadder });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       emit({ pass: step, status: "failed", message });
-      failures.push({
-        name,
-        pass: step,
-        code: isEngineError(error) ? error.code : "INTERNAL",
-        error: message,
-      });
+      failures.push({ name, pass: step, code: errorCode(error), error: message });
     }
+  }
+
+  let settings: OptimizeResult["settings"];
+  if (runtime && evaluation && measured) {
+    const threads = [...new Set(evaluation.threads?.length ? evaluation.threads : [1])];
+    settings = {
+      threads,
+      evalThreads: measured.evalThreads,
+      latencyRuns: evaluation.latencyRuns ?? 100,
+      warmupRuns: evaluation.warmupRuns ?? 10,
+      profile: getPowerProfile(evaluation.profile ?? DEFAULT_POWER_PROFILE),
+    };
+    if (settings.latencyRuns > 0) {
+      onProgress?.({ variant: "all", pass: "measure-latency", status: "started", plannedVariants });
+      const lost = await measureLatencies(runtime, measured, settings, baseline, built);
+      for (const [name, error] of lost) {
+        const index = built.findIndex((b) => b.result.name === name);
+        if (index >= 0) built.splice(index, 1);
+        failures.push({ name, pass: "measure-latency", code: errorCode(error), error: String(error) });
+      }
+      onProgress?.({ variant: "all", pass: "measure-latency", status: "done", plannedVariants });
+    }
+  }
+
+  const variants: VariantResult[] = [];
+  const dropped: DroppedVariant[] = [];
+  const t = settings?.threads.includes(1) ? 1 : (settings?.threads[0] ?? 1);
+  const p50 = (r: VariantResult) => r.figures[latencyKeys(t).p50]?.value;
+  for (const { result, fromLadder } of built) {
+    result.ratios = computeRatios(result.figures, baseline.figures);
+    const reason = fromLadder
+      ? getDropReason(
+          { sizeBytes: result.sizeBytes, ...optional("p50Ms", p50(result)) },
+          { sizeBytes: baseline.sizeBytes, ...optional("p50Ms", p50(baseline)) },
+          t,
+        )
+      : undefined;
+    if (!reason) {
+      variants.push(result);
+      continue;
+    }
+    const { bytes: _bytes, ...rest } = result;
+    dropped.push({ ...rest, reason });
+    onProgress?.({
+      variant: result.name,
+      pass: "select",
+      status: "done",
+      message: `dropped: ${reason}`,
+      plannedVariants,
+    });
   }
   return {
     baseline,
     variants,
     failures,
+    dropped,
+    skipped,
+    matMulShare: getMatMulShare(summary),
     ...(runtime ? { runtime: runtime.name } : {}),
-    ...(measurement?.set ? { samples: measurement.set.samples } : {}),
+    ...(measured ? { samples: measured.set.samples } : {}),
+    data,
+    ...(settings ? { settings } : {}),
   };
+}
+
+function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: number });
+}
+
+/** Output figures against the baseline when there is evaluation data, else only a load check. */
+async function evaluateBuilt(result: VariantResult, runtime: Runtime, measured: Evaluation | undefined) {
+  if (!measured) {
+    const session = await runtime.createSession(result.bytes, { intraOpThreads: 1 });
+    await session.release();
+    return;
+  }
+  const { set, reference, dataLabel, evalThreads, reconstruction } = measured;
+  const outputs = await collectModelOutputs(runtime, result.bytes, set, evalThreads);
+  Object.assign(
+    result.figures,
+    computeOutputFigures(outputs, set, {
+      dataLabel,
+      reference,
+      ...(reconstruction !== undefined ? { reconstruction } : {}),
+    }),
+  );
+  result.fidelity = compareOutputs(reference, outputs, set);
+  const accuracy = computeLabelAccuracy(outputs, set);
+  if (accuracy !== undefined) result.accuracy = accuracy;
+}
+
+/**
+ * Latency/CPU/energy/RSS figures of the baseline and every built variant, side by side. If that fails
+ * (a session that will not run), each model is retried alone; the names of those that still fail are returned.
+ */
+async function measureLatencies(
+  runtime: Runtime,
+  measured: Evaluation,
+  settings: NonNullable<OptimizeResult["settings"]>,
+  baseline: VariantResult,
+  built: { result: VariantResult }[],
+): Promise<Map<string, unknown>> {
+  const all = [baseline, ...built.map((b) => b.result)];
+  const measure = (models: VariantResult[]) =>
+    measurePerformanceFigures({
+      runtime,
+      set: measured.set,
+      dataLabel: measured.dataLabel,
+      threads: settings.threads,
+      latencyRuns: settings.latencyRuns,
+      warmupRuns: settings.warmupRuns,
+      profile: settings.profile.id,
+      ...(measured.memoryProbe ? { memoryProbe: measured.memoryProbe } : {}),
+      models: models.map((m) => ({ key: m.name, bytes: m.bytes })),
+    });
+  const lost = new Map<string, unknown>();
+  try {
+    const figures = await measure(all);
+    for (const model of all) Object.assign(model.figures, figures.get(model.name));
+  } catch {
+    for (const model of all) {
+      try {
+        Object.assign(model.figures, (await measure([model])).get(model.name));
+      } catch (error) {
+        if (model === baseline) throw error;
+        lost.set(model.name, error instanceof Error ? error.message : error);
+      }
+    }
+  }
+  return lost;
 }
 
 function uniqueName(base: string, used: Set<string>): string {

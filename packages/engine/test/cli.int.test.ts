@@ -64,8 +64,9 @@ describe("edgewatt-engine CLI", () => {
     expect(variant).toMatchObject({ file: "int8-dynamic.onnx", passes: ["quantize-dynamic-int8"] });
     expect(variant.sizeBytes).toBe(readFileSync(join(out, "int8-dynamic.onnx")).byteLength);
     expect(variant.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(variant.fidelity.cosine).toBeGreaterThan(0.99);
-    expect(variant.latency.p50Ms).toBeGreaterThan(0);
+    expect(variant.figures.cosine.value).toBeGreaterThan(0.99);
+    expect(variant.figures.latencyP50Ms_t1).toMatchObject({ unit: "ms", method: expect.any(String) });
+    expect(variant.ratios.sizeBytes).toBeLessThan(1);
     expect(report.variants[0]).toMatchObject({ name: "fp32", file: null, passes: [] });
   });
 

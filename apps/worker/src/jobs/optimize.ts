@@ -16,6 +16,7 @@ import {
   appendJobStep,
   type Db,
   findModel,
+  findVariantByName,
   finishJob,
   getJob,
   type Job,
@@ -49,6 +50,8 @@ import ort from "onnxruntime-node";
 import { WorkerError } from "../errors";
 import { childLogger, errorMessage } from "../log";
 import { type SupervisedConsumer, superviseConsumer } from "../supervise";
+import { createJobData } from "./job-data";
+import { createVariantMetrics } from "./variant-metrics";
 
 /** Deliveries of one job message before a transient failure becomes a failed job. */
 export const JOB_MAX_ATTEMPTS = 5;
@@ -246,26 +249,47 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
     fraction: PHASE.fetch[1],
   });
 
+  // Uploads carry no data yet: passes calibrate and variants are measured on synthetic inputs.
+  const data = createJobData(bytes);
+  if (data.unavailable) {
+    log.warn(
+      { jobId: req.jobId, reason: data.unavailable },
+      "no synthetic data; variants are only load-checked",
+    );
+  }
+
   const [o0, o1] = PHASE.optimize;
   // Progress callbacks are synchronous; their writes are chained in order and their first error rethrown.
   let writes: Promise<void> = Promise.resolve();
   let writeError: unknown = null;
-  let finished = 0;
   let notes = 0;
+  // Variants that ran a pass; the baseline's own `evaluate` and the ladder-wide steps do not finish a variant.
+  const building = new Set<string>();
+  const finished = new Set<string>();
   const result = await optimizeModel({
     bytes,
     recipe: req.recipe,
     runtime: ctx.runtime,
+    ...data.options,
     onProgress: (event) => {
       msg.working();
-      // With a runtime, a variant ends with its load check (`evaluate` done) or with a failure.
-      if (event.status === "failed" || (event.pass === "evaluate" && event.status === "done")) finished++;
+      if (event.pass !== "evaluate" && event.pass !== "measure-latency" && event.pass !== "select") {
+        building.add(event.variant);
+      }
+      // With a runtime, a variant ends with its evaluation (`evaluate` done) or with a failure.
+      if (
+        building.has(event.variant) &&
+        (event.status === "failed" || (event.pass === "evaluate" && event.status === "done"))
+      ) {
+        finished.add(event.variant);
+      }
       // Pass log lines ("kept in float: …") can be many on a large model: the first ones go to the job row,
       // all of them to the progress subject.
       const isNote = event.status === "started" && event.message !== undefined;
       const persist = !isNote || ++notes <= MAX_NOTE_STEPS;
       // The engine reports passes, not fractions: estimate from variants finished per recipe entry.
-      const fraction = o0 + (o1 - o0) * clamp01(finished / Math.max(1, req.recipe.length));
+      const planned = event.plannedVariants ?? req.recipe.length;
+      const fraction = o0 + (o1 - o0) * clamp01(finished.size / Math.max(1, planned));
       writes = writes
         .then(() =>
           progress(ctx, req, {
@@ -285,7 +309,7 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
   if (writeError) throw writeError;
 
   const [s0, s1] = PHASE.store;
-  const total = result.variants.length + result.failures.length;
+  const total = result.variants.length + result.failures.length + result.dropped.length;
   let done = 0;
   for (const variant of result.variants) {
     const step = `store:${variant.name}`;
@@ -323,22 +347,7 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
       objectName,
       sha256: stored.sha256,
       sizeBytes: stored.sizeBytes,
-      metrics: {
-        params: variant.params,
-        macs: variant.macs,
-        // Measured only when evaluation data is supplied; uploads carry none yet.
-        fidelity: variant.fidelity
-          ? {
-              cosine: variant.fidelity.cosine,
-              maxAbsError: variant.fidelity.maxAbsError,
-              samples: variant.fidelity.samples,
-            }
-          : null,
-        latencyMsP50: variant.latency?.p50Ms ?? null,
-        sizeRatio: model.sizeBytes > 0 ? stored.sizeBytes / model.sizeBytes : null,
-        notes: variant.notes,
-        runtime: result.runtime ?? null,
-      },
+      metrics: createVariantMetrics(variant, result, model.sizeBytes),
     });
     counts.variantsReady++;
     done++;
@@ -353,6 +362,32 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
       "variant ready",
     );
   }
+
+  for (const dropped of result.dropped) {
+    await upsertVariant(db, {
+      orgId: model.orgId,
+      modelId: model.id,
+      jobId: req.jobId,
+      name: dropped.name,
+      passes: dropped.passes,
+      status: "failed",
+      error: `dropped from the ladder: ${dropped.reason}`,
+      objectName: null,
+      sha256: null,
+      sizeBytes: dropped.sizeBytes,
+      metrics: createVariantMetrics(dropped, result, model.sizeBytes),
+    });
+    done++;
+    await progress(ctx, req, {
+      step: `variant:${dropped.name}`,
+      status: "done",
+      message: `dropped: ${dropped.reason}`,
+      fraction: s0 + ((s1 - s0) * done) / Math.max(1, total),
+    });
+    log.info({ jobId: req.jobId, variant: dropped.name, reason: dropped.reason }, "variant dropped");
+  }
+
+  await storeBaselineMetrics(ctx, model, result);
 
   for (const failure of result.failures) {
     await upsertVariant(db, {
@@ -383,7 +418,10 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
   }
 
   if (result.variants.length === 0) {
-    const reasons = result.failures.map((f) => `${f.name} (${f.pass}): ${f.error}`).join("; ");
+    const reasons = [
+      ...result.failures.map((f) => `${f.name} (${f.pass}): ${f.error}`),
+      ...result.dropped.map((d) => `${d.name} dropped: ${d.reason}`),
+    ].join("; ");
     throw new WorkerError(
       "OPTIMIZE_FAILED",
       reasons
@@ -394,7 +432,9 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
   await progress(ctx, req, {
     step: "job",
     status: "done",
-    message: `${result.variants.length} variant(s) ready, ${result.failures.length} failed`,
+    message:
+      `${result.variants.length} variant(s) ready, ${result.dropped.length} dropped, ${result.failures.length} failed` +
+      (result.data.evaluation?.synthetic ? " (measured on synthetic inputs)" : ""),
     fraction: 1,
   });
   await finishJob(db, req.jobId, "succeeded");
@@ -407,6 +447,37 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
     },
     "job succeeded",
   );
+}
+
+/**
+ * The original's row (`fp32`, written at upload) gets the baseline's measured figures; its file, hash and
+ * job stay as they are.
+ */
+async function storeBaselineMetrics(
+  ctx: JobContext,
+  model: { id: string; orgId: string; sizeBytes: number },
+  result: Awaited<ReturnType<typeof optimizeModel>>,
+): Promise<void> {
+  const row = await findVariantByName(ctx.db, model.orgId, model.id, "fp32");
+  if (!row || row.passes.length > 0) return;
+  await upsertVariant(ctx.db, {
+    id: row.id,
+    orgId: row.orgId,
+    modelId: row.modelId,
+    jobId: row.jobId,
+    name: row.name,
+    passes: row.passes,
+    status: row.status,
+    error: row.error,
+    objectName: row.objectName,
+    sha256: row.sha256,
+    sizeBytes: row.sizeBytes,
+    metrics: {
+      ...row.metrics,
+      ...createVariantMetrics(result.baseline, result, model.sizeBytes),
+      fidelity: null,
+    },
+  });
 }
 
 /** Reads the uploaded original and checks it against the sha256 recorded at upload. */

@@ -24,5 +24,15 @@ export async function runInspect(argv: readonly string[]): Promise<number> {
     if (issues.length)
       console.log(["issues", ...issues.map((i) => `  ${i.severity}: ${i.message}`)].join("\n"));
   }
-  return issues.some((i) => i.severity === "error") ? 2 : 0;
+  const errors = issues.filter((i) => i.severity === "error");
+  if (errors.length > 0) {
+    // on stderr too, so a script sees why the model cannot be optimized (each names its node and op)
+    console.error(
+      [
+        `error [MODEL_INVALID]: the engine cannot handle ${path} (${errors.length} problem(s)):`,
+        ...errors.map((e) => `  ${e.message}`),
+      ].join("\n"),
+    );
+  }
+  return errors.length > 0 ? 2 : 0;
 }

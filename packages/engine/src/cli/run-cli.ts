@@ -1,8 +1,7 @@
 /**
  * edgewatt-engine CLI commands (entry point: main.ts).
  *   inspect <model.onnx> [--json] [--batch N]
- *   optimize --model in.onnx --recipe quantize-dynamic-int8 --out DIR [--data calib.npz]
- *            [--samples 200] [--batch 32] [--threads 1] [--latency-runs 100] [--json] [--quiet]
+ *   optimize --model in.onnx --recipe <pass[+pass][,…]|auto> --out DIR [--data calib.npz] [--eval eval.npz] …
  *   passes
  * Exit codes: 0 ok, 1 a variant failed or internal error, 2 bad usage or bad input.
  */
@@ -15,15 +14,21 @@ import { InputFileError } from "./read-input";
 
 const USAGE = `usage:
   edgewatt-engine inspect <model.onnx> [--json] [--batch N]
-  edgewatt-engine optimize --model <in.onnx> --recipe <pass[+pass]>[,…] --out <dir>
-                           [--data <calib.npz>] [--samples 200] [--batch 32] [--threads 1]
-                           [--latency-runs 100] [--json] [--quiet]
+  edgewatt-engine optimize --model <in.onnx> --recipe <pass[+pass][,…]|auto> --out <dir>
+                           [--data <calib.npz>] [--eval <eval.npz>] [--samples N] [--calib-samples N]
+                           [--batch 32] [--threads 1,<cores>] [--eval-threads 1] [--latency-runs 100]
+                           [--warmup-runs 10] [--profile generic-x86] [--memory subprocess|in-process]
+                           [--reconstruction] [--json] [--quiet]
+    auto = the standard ladder: int8-dynamic, int8-static, int4 (MatMul-heavy models), fp16; a variant
+    slower than fp32 (1 thread) without being smaller is dropped. --data calibrates passes and, without
+    --eval, is also what variants are evaluated on. Writes <dir>/<variant>.onnx and <dir>/report.json.
   edgewatt-engine passes`;
 
 /** Engine error codes caused by the user's input rather than by the engine. */
 const INPUT_ERRORS: readonly EngineErrorCode[] = [
   "ONNX_INVALID",
   "ONNX_UNSUPPORTED",
+  "ONNX_EXTERNAL_DATA",
   "MODEL_INVALID",
   "NPY_INVALID",
   "NPY_UNSUPPORTED",

@@ -1,8 +1,10 @@
 /** Running models on an evaluation set through a Runtime: output fidelity against a reference, and latency. */
 import { EvaluationError } from "../errors";
-import type { Runtime, RuntimeSession, RuntimeTensor } from "../types";
+import type { RuntimeSession, RuntimeTensor } from "../types";
 import { type EvaluationSet, getBatches, getBatchFeeds } from "./dataset";
-import { agreement, argmaxLastAxis, cosineSimilarity, maxAbsError, meanAbsError, quantile } from "./metrics";
+import { agreement, argmaxLastAxis, cosineSimilarity, maxAbsError, meanAbsError } from "./metrics";
+
+export { type LatencyStats, type MeasureLatencyOptions, measureLatency } from "./latency";
 
 /** All outputs of a model over an evaluation set, concatenated along the sample axis. */
 export type CollectedOutputs = Map<string, { sampleDims: number[]; data: Float64Array }>;
@@ -29,16 +31,20 @@ export interface Fidelity {
   top1Agreement?: number;
 }
 
-export interface LatencyStats {
-  batchSize: number;
-  runs: number;
-  intraOpThreads?: number;
-  p50Ms: number;
-  p90Ms: number;
-  meanMs: number;
+/** IEEE 754 half-precision bits → number. */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 function toFloat64(tensor: RuntimeTensor): Float64Array {
+  if (tensor.type === "float16" && tensor.data instanceof Uint16Array) {
+    return Float64Array.from(tensor.data, halfToNumber);
+  }
   if (tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array) {
     return Float64Array.from(tensor.data, Number);
   }
@@ -137,43 +143,4 @@ export function computeLabelAccuracy(outputs: CollectedOutputs, set: EvaluationS
   const perSample = labels.shape.slice(1).reduce((a, b) => a * b, 1);
   if (classes < 2 || predictions.length !== perSample * set.samples) return undefined;
   return agreement(predictions, labels.data.subarray(0, predictions.length) as ArrayLike<number | bigint>);
-}
-
-export interface MeasureLatencyOptions {
-  runtime: Runtime;
-  bytes: Uint8Array;
-  feeds: Record<string, RuntimeTensor>;
-  warmupRuns?: number;
-  runs?: number;
-  intraOpThreads?: number;
-}
-
-/** Wall-clock latency of `runs` single calls after `warmupRuns`, in a fresh session. */
-export async function measureLatency(options: MeasureLatencyOptions): Promise<LatencyStats> {
-  const { runtime, bytes, feeds } = options;
-  const runs = options.runs ?? 100;
-  const session = await runtime.createSession(
-    bytes,
-    options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {},
-  );
-  try {
-    for (let i = 0; i < (options.warmupRuns ?? 10); i++) await session.run(feeds);
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      await session.run(feeds);
-      times.push(performance.now() - start);
-    }
-    const batchSize = Object.values(feeds)[0]?.dims[0] ?? 1;
-    return {
-      batchSize,
-      runs,
-      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
-      p50Ms: quantile(times, 0.5),
-      p90Ms: quantile(times, 0.9),
-      meanMs: times.reduce((a, b) => a + b, 0) / runs,
-    };
-  } finally {
-    await session.release();
-  }
 }

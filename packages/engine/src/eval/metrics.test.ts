@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { agreement, argmaxLastAxis, cosineSimilarity, maxAbsError, meanAbsError, quantile } from "./metrics";
+import {
+  agreement,
+  argmaxLastAxis,
+  cosineSimilarity,
+  maxAbsError,
+  meanAbsError,
+  meanSquaredError,
+  perSampleMse,
+  quantile,
+} from "./metrics";
 
 describe("metrics", () => {
   it("cosine similarity", () => {
@@ -18,5 +27,12 @@ describe("metrics", () => {
     expect(agreement([1, 2, 3, 4], [1n, 2n, 0n, 4n])).toBe(0.75);
     expect(quantile([5, 1, 3, 2, 4], 0.5)).toBe(3);
     expect(quantile([1, 2, 3, 4], 0.9)).toBe(4);
+  });
+
+  it("mean squared error, overall and per sample", () => {
+    expect(meanSquaredError([1, 2, 3], [1, 4, 0])).toBeCloseTo((0 + 4 + 9) / 3, 12);
+    expect(meanSquaredError([1, 2, 3, 4], [0, 0, 0, 0], 2, 4)).toBeCloseTo((9 + 16) / 2, 12);
+    expect(meanSquaredError([], [])).toBe(0);
+    expect(Array.from(perSampleMse([1, 1, 2, 2, 0, 0], [0, 0, 0, 0, 0, 3], 3))).toEqual([1, 4, 4.5]);
   });
 });

@@ -66,3 +66,22 @@ export function quantile(values: readonly number[], q: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank] as number;
 }
+
+/** Mean of squared differences over [start, end). */
+export function meanSquaredError(a: NumericArray, b: NumericArray, start = 0, end = a.length): number {
+  if (end <= start) return 0;
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    sum += d * d;
+  }
+  return sum / (end - start);
+}
+
+/** Mean squared error of each of `samples` equally sized consecutive chunks (e.g. per-window reconstruction error). */
+export function perSampleMse(a: NumericArray, b: NumericArray, samples: number): Float64Array {
+  const per = samples > 0 ? Math.floor(a.length / samples) : 0;
+  const out = new Float64Array(samples);
+  for (let s = 0; s < samples; s++) out[s] = meanSquaredError(a, b, s * per, (s + 1) * per);
+  return out;
+}

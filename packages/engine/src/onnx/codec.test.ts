@@ -96,7 +96,7 @@ describe("parseModel / serializeModel", () => {
     weight.rawData = undefined;
     weight.dataLocation = 1;
     weight.externalData = [{ key: "location", value: "weights.bin" }];
-    expectInvalid(serializeModel(model), /external data.*save_as_external_data=False/, "ONNX_UNSUPPORTED");
+    expectInvalid(serializeModel(model), /external data.*save_as_external_data=False/, "ONNX_EXTERNAL_DATA");
     expect(
       parseModel(serializeModel(model), { allowExternalData: true }).graph.initializer[0]?.dataLocation,
     ).toBe(1);

@@ -4,7 +4,7 @@
  */
 import type protobuf from "protobufjs";
 import { OnnxFormatError } from "../errors";
-import type { OnnxModel } from "./model";
+import type { Graph, OnnxModel, Tensor } from "./model";
 import { getModelProtoType } from "./schema";
 import { copyBytes } from "./tensor";
 
@@ -28,7 +28,7 @@ export interface ParseOptions {
   allowExternalData?: boolean;
 }
 
-/** Parses ONNX bytes. Throws `OnnxFormatError` (ONNX_INVALID / ONNX_UNSUPPORTED) saying what is wrong. */
+/** Parses ONNX bytes. Throws `OnnxFormatError` (ONNX_INVALID / ONNX_EXTERNAL_DATA) saying what is wrong. */
 export function parseModel(bytes: Uint8Array, options: ParseOptions = {}): OnnxModel {
   if (bytes.byteLength === 0) {
     throw new OnnxFormatError(
@@ -70,17 +70,36 @@ export function parseModel(bytes: Uint8Array, options: ParseOptions = {}): OnnxM
     );
   }
   if (!options.allowExternalData) {
-    const external = model.graph.initializer.filter((t) => t.dataLocation === 1 || t.externalData.length > 0);
+    const external = findExternalTensors(model);
     if (external.length > 0) {
-      const names = external.slice(0, 3).map((t) => t.name ?? "?");
+      const names = external.slice(0, 3).map((t) => `'${t.name ?? "?"}'`);
       throw new OnnxFormatError(
-        "ONNX_UNSUPPORTED",
-        `the model keeps ${external.length} weight tensor(s) in external data files (${names.join(", ")}…); ` +
-          "save it as a single self-contained .onnx (onnx.save(model, path, save_as_external_data=False)) and upload that.",
+        "ONNX_EXTERNAL_DATA",
+        `the model keeps ${external.length} weight tensor(s) in external data files (${names.join(", ")}${external.length > 3 ? ", …" : ""}), ` +
+          "which were not uploaded with it: re-export with the weights embedded, e.g. " +
+          "onnx.save(model, path, save_as_external_data=False), and upload that single .onnx file (up to 2 GB).",
       );
     }
   }
   return model;
+}
+
+/** Tensors whose bytes live in external files: initializers and Constant values, subgraphs included. */
+function findExternalTensors(model: OnnxModel): Tensor[] {
+  const found: Tensor[] = [];
+  const isExternal = (t: Tensor) => t.dataLocation === 1 || t.externalData.length > 0;
+  const visit = (graph: Graph) => {
+    for (const t of graph.initializer) if (isExternal(t)) found.push(t);
+    for (const node of graph.node) {
+      for (const a of node.attribute) {
+        if (a.t && isExternal(a.t)) found.push(a.t);
+        if (a.g) visit(a.g);
+        for (const g of a.graphs) visit(g);
+      }
+    }
+  };
+  visit(model.graph);
+  return found;
 }
 
 /** Serializes a typed model back to ONNX protobuf bytes. */

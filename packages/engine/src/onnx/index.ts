@@ -34,6 +34,13 @@ export {
   getDataTypeName,
 } from "./data-type";
 export {
+  FLOAT16_MAX,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  isExactFloat16,
+  toFloat16,
+} from "./float16";
+export {
   createNameGenerator,
   findDefaultOpsetVersion,
   getConsumers,
@@ -43,8 +50,17 @@ export {
   sortTopologically,
 } from "./graph";
 export { type InspectOptions, inspectModel, type ModelSummary, type TensorSummary } from "./inspect";
-export { countMacs, countNodeMacs, MAC_OPS, type MacCount } from "./macs";
+export { countMacs, countNodeMacs, MAC_OPS, type MacCount, MICROSOFT_MAC_OPS } from "./macs";
 export type * from "./model";
+export {
+  DEFAULT_DOMAIN_OP_VERSIONS,
+  findDefaultDomainOp,
+  listDefaultDomainOps,
+  MAX_VALIDATED_OPSET,
+  MICROSOFT_DOMAIN_OPS,
+  MIN_VALIDATED_OPSET,
+  type OpAvailability,
+} from "./op-versions";
 export { findOpsetUpgradeBlockers, MIN_SUPPORTED_OPSET, minIrVersionFor, raiseDefaultOpset } from "./opset";
 export { type InferShapesOptions, inferShapes, type ValueFacts } from "./shape-infer";
 export {

@@ -8,6 +8,7 @@ import { findAttribute } from "./attributes";
 import { sortTopologically } from "./graph";
 import type { OnnxModel, ValueInfo } from "./model";
 import { SHAPE_RULES } from "./shape-rules";
+import { MICROSOFT_SHAPE_RULES } from "./shape-rules-quant";
 import type { ValueFacts } from "./value-facts";
 import { getTensorFacts } from "./value-facts";
 
@@ -57,7 +58,12 @@ export function inferShapes(model: OnnxModel, options: InferShapesOptions = {}):
   const opsetVersion = model.opsetImport.find((o) => !o.domain || o.domain === "ai.onnx")?.version ?? 1;
   for (const node of sortTopologically(graph).order) {
     const inputs = node.input.map((name) => (name === "" ? undefined : facts.get(name)));
-    const rule = node.domain && node.domain !== "ai.onnx" ? undefined : SHAPE_RULES[node.opType];
+    const rule =
+      !node.domain || node.domain === "ai.onnx"
+        ? SHAPE_RULES[node.opType]
+        : node.domain === "com.microsoft"
+          ? MICROSOFT_SHAPE_RULES[node.opType]
+          : undefined;
     let outputs: (ValueFacts | undefined)[] = [];
     if (rule) {
       try {

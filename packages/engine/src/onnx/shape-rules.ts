@@ -12,6 +12,7 @@ import {
   valuesOf,
 } from "./shape-rule-helpers";
 import { conv, convTranspose, flatten, gemm, globalPool, matmul, pool } from "./shape-rules-nn";
+import { QUANT_SHAPE_RULES } from "./shape-rules-quant";
 import type { ValueFacts } from "./value-facts";
 import { getTensorFacts, MAX_TRACKED_ELEMENTS } from "./value-facts";
 
@@ -54,7 +55,7 @@ const reshape: ShapeRule = (ctx) => {
 const transpose: ShapeRule = (ctx) => {
   const x = shapeOf(ctx, 0);
   const perm = ints(ctx, "perm") ?? x.map((_, i) => x.length - 1 - i);
-  return [{ shape: perm.map((p) => x[p] ?? 0) }];
+  return [{ shape: perm.map((p) => x[p] ?? 0), elemType: ctx.inputs[0]?.elemType }];
 };
 
 const reduce: ShapeRule = (ctx) => {
@@ -65,7 +66,7 @@ const reduce: ShapeRule = (ctx) => {
   const keep = int(ctx, "keepdims", 1) === 1;
   const noop = int(ctx, "noop_with_empty_axes", 0) === 1;
   const all = !axes || axes.length === 0;
-  if (all && noop) return [{ shape: x }];
+  if (all && noop) return [{ shape: x, elemType: ctx.inputs[0]?.elemType }];
   const set = new Set((axes ?? []).map((a) => normAxis(a, x.length)));
   const shape: number[] = [];
   x.forEach((d, i) => {
@@ -73,7 +74,7 @@ const reduce: ShapeRule = (ctx) => {
       if (keep) shape.push(1);
     } else shape.push(d);
   });
-  return [{ shape }];
+  return [{ shape, elemType: ctx.inputs[0]?.elemType }];
 };
 
 const shapeOp: ShapeRule = (ctx) => {
@@ -319,4 +320,6 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   DynamicQuantizeLinear: dynamicQuantize,
   Split: split,
   Expand: expand,
+  // quantization ops last: their rules (element types, interleaved scale/zero-point inputs) win
+  ...QUANT_SHAPE_RULES,
 };

@@ -3,6 +3,7 @@ import { ModelValidationError } from "../errors";
 import { getSubgraphs } from "./attributes";
 import { getOuterScopeReads, sortTopologically } from "./graph";
 import type { Graph, Node, OnnxModel } from "./model";
+import { findOpIssues, OP_ISSUE_CODES } from "./validate-ops";
 
 export const MODEL_ISSUE_CODES = [
   "DANGLING_INPUT",
@@ -11,6 +12,7 @@ export const MODEL_ISSUE_CODES = [
   "MISSING_GRAPH_OUTPUT",
   "EMPTY_OP_TYPE",
   "NOT_TOPOLOGICAL",
+  ...OP_ISSUE_CODES,
 ] as const;
 export type ModelIssueCode = (typeof MODEL_ISSUE_CODES)[number];
 
@@ -26,7 +28,10 @@ function describe(node: Node, index: number): string {
   return `node '${node.name || `#${index}`}' (${node.opType || "?"})`;
 }
 
-/** Every problem found in the main graph; an empty list means the graph is well formed. */
+/**
+ * Every problem found in the model: graph structure (main graph) and operators/opsets (main graph and
+ * subgraphs, see validate-ops.ts). An empty list means the model is well formed.
+ */
 export function validateModel(model: OnnxModel): ModelIssue[] {
   const graph = model.graph;
   const issues: ModelIssue[] = [];
@@ -44,6 +49,13 @@ export function validateModel(model: OnnxModel): ModelIssue[] {
     }
     issues.push(entry);
   };
+
+  for (const found of findOpIssues(model)) {
+    const entry: ModelIssue = { severity: found.severity, code: found.code, message: found.message };
+    if (found.node?.name) entry.node = found.node.name;
+    if (found.node) entry.opType = found.node.opType;
+    issues.push(entry);
+  }
 
   const available = new Set<string>([
     ...graph.input.map((v) => v.name),

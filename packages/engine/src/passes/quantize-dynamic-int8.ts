@@ -33,6 +33,7 @@ import type { Node, OnnxModel, Tensor } from "../onnx/model";
 import { findOpsetUpgradeBlockers, raiseDefaultOpset } from "../onnx/opset";
 import { createTensor, getTensorData, transposeMatrix } from "../onnx/tensor";
 import type { Pass, PassContext } from "../types";
+import { compactConstants } from "./compact-constants";
 import {
   baseName,
   dequantizeOutput,
@@ -42,6 +43,7 @@ import {
   quantizeWeight,
   type RewriteContext,
 } from "./dynamic-quant-nodes";
+import { quantizeGatherWeights } from "./quantize-gather-weights";
 
 export const QUANTIZABLE_OPS = ["MatMul", "Gemm", "Conv"] as const;
 export type QuantizableOp = (typeof QUANTIZABLE_OPS)[number];
@@ -63,6 +65,14 @@ export interface QuantizeDynamicInt8Options {
   weightType?: "int8" | "uint8";
   /** Node names to leave in float. */
   excludeNodes?: readonly string[];
+  /**
+   * Also store embedding tables (constant tables read only by Gather on axis 0 or by Slice) as uint8 with
+   * one scale per row, dequantized by a standard DequantizeLinear (quantize-gather-weights.ts). Default true: on sensor-gpt it
+   * takes the variant from 0.417× to 0.346× of fp32 for +0.02 % NLL (bench:quant).
+   */
+  quantizeEmbeddings?: boolean;
+  /** Re-encode large constants losslessly where possible (bool + Where, float16 + Cast; compact-constants.ts). Default true (bit-identical values). */
+  compactConstants?: boolean;
 }
 
 const REQUIRED_OPSET = 11;
@@ -126,6 +136,12 @@ export function createQuantizeDynamicInt8Pass(options: QuantizeDynamicInt8Option
           .join(", ")}; removed ${removed.initializers} fp32 weight(s)`,
       );
       for (const line of skipped) context.log(`kept in float: ${line}`);
+      if (options.quantizeEmbeddings ?? true) {
+        const report = quantizeGatherWeights(model, { format: "uint8-rows", excludeNodes: exclude });
+        for (const line of report.quantized) context.log(`embedding table ${line}`);
+        for (const line of report.skipped) context.log(`embedding table kept in float: ${line}`);
+      }
+      if (options.compactConstants ?? true) for (const line of compactConstants(model)) context.log(line);
       return model;
     },
   };

@@ -1,7 +1,13 @@
 /** The pass registry: built-in passes are registered on load; apps and tests may add their own. */
 import { PassError } from "../errors";
 import type { Pass } from "../types";
+import { accuracyAwarePass } from "./accuracy-aware";
+import { foldBatchNormPass } from "./fold-batchnorm";
+import { foldConstantsPass } from "./fold-constants";
+import { fp16Pass } from "./fp16";
 import { quantizeDynamicInt8Pass } from "./quantize-dynamic-int8";
+import { quantizeInt4Pass } from "./quantize-int4";
+import { quantizeStaticInt8Pass } from "./quantize-static-int8";
 
 const passes = new Map<string, Pass>();
 
@@ -34,3 +40,9 @@ export function listPasses(): Pass[] {
 }
 
 registerPass(quantizeDynamicInt8Pass);
+registerPass(quantizeStaticInt8Pass);
+registerPass(quantizeInt4Pass);
+registerPass(foldConstantsPass);
+registerPass(foldBatchNormPass);
+registerPass(accuracyAwarePass);
+registerPass(fp16Pass);

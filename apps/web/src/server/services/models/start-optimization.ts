@@ -1,5 +1,5 @@
 import { createJob, type Db, getModel, type Job, newId, writeAudit } from "@edgewatt/db";
-import { findPass, listPasses } from "@edgewatt/engine";
+import { AUTO_RECIPE, isKnownRecipeEntry, listPasses } from "@edgewatt/engine";
 import type { NatsConnection } from "@edgewatt/nats";
 import { ServiceError } from "../../errors";
 import { type Actor, requireWriter } from "../actor";
@@ -11,7 +11,7 @@ export interface StartOptimizationOptions {
   nc: NatsConnection;
   actor: Actor;
   modelId: string;
-  /** Pass names in order, validated at the boundary (non-empty). */
+  /** Pass names in order (or `auto`, the standard ladder), validated at the boundary (non-empty). */
   recipe: string[];
 }
 
@@ -21,11 +21,9 @@ export async function startOptimization(
 ): Promise<{ job: Job; queued: boolean }> {
   const { db, nc, actor } = opts;
   requireWriter(actor, "start optimization jobs");
-  const unknown = opts.recipe.filter((name) => !findPass(name));
+  const unknown = opts.recipe.filter((name) => !isKnownRecipeEntry(name));
   if (unknown.length > 0) {
-    const known = listPasses()
-      .map((p) => p.name)
-      .join(", ");
+    const known = [`${AUTO_RECIPE} (the standard ladder)`, ...listPasses().map((p) => p.name)].join(", ");
     throw new ServiceError(
       "BAD_REQUEST",
       `Unknown optimization pass(es): ${unknown.join(", ")}. Known passes: ${known}.`,

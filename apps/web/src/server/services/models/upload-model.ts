@@ -17,6 +17,7 @@ import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { createJob, createModel, createVariant, type Db, newId, writeAudit } from "@edgewatt/db";
 import type { ModelInspection } from "@edgewatt/db/schema";
 import {
+  AUTO_RECIPE,
   assertValidModel,
   inspectModel,
   isEngineError,
@@ -30,8 +31,8 @@ import { ServiceError } from "../../errors";
 import { type Actor, requireWriter } from "../actor";
 import { queueOptimizationJob } from "../jobs/queue-optimization-job";
 
-/** What every new model gets optimized with. */
-export const DEFAULT_RECIPE = ["quantize-dynamic-int8"];
+/** What every new model gets optimized with: the engine's standard ladder (int8-dynamic, int8-static, int4, fp16). */
+export const DEFAULT_RECIPE = [AUTO_RECIPE];
 
 export interface UploadModelOptions {
   db: Db;

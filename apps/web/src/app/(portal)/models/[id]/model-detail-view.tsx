@@ -143,7 +143,7 @@ function OptimizeAgainButton({ modelId }: { modelId: string }) {
       <Button
         variant="secondary"
         busy={mutation.isPending}
-        onClick={() => mutation.mutate({ modelId, recipe: ["quantize-dynamic-int8"] })}
+        onClick={() => mutation.mutate({ modelId, recipe: ["auto"] })}
         data-testid="optimize-again"
       >
         Optimize again
@@ -260,7 +260,9 @@ function VariantTable({ variants }: { variants: Variant[] }) {
                   <span className="text-slate-500">reference</span>
                 ) : fidelity ? (
                   <span
-                    title={`max |error| ${fidelity.maxAbsError.toPrecision(3)} over ${fidelity.samples} samples`}
+                    title={`max |error| ${fidelity.maxAbsError.toPrecision(3)} over ${fidelity.samples} samples${
+                      v.metrics.inputs === "synthetic inputs" ? " of synthetic inputs" : ""
+                    }`}
                   >
                     cos {fidelity.cosine.toFixed(4)}
                   </span>
