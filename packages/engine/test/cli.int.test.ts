@@ -70,6 +70,39 @@ describe("edgewatt-engine CLI", () => {
     expect(report.variants[0]).toMatchObject({ name: "fp32", file: null, passes: [] });
   });
 
+  it("takes an accuracy-aware goal and a calibration method, and refuses bad values", () => {
+    const out = join(work, "out-goal");
+    const x = createNpy(
+      "<f4",
+      [40, 16],
+      Float32Array.from({ length: 640 }, (_, i) => Math.cos(i)),
+    );
+    const data = join(work, "calib-goal.npz");
+    writeFileSync(data, createZip([{ name: "x.npy", data: x, deflate: true, zip64Local: true }]));
+    const common = ["--model", mlp, "--out", out, "--data", data, "--latency-runs", "3", "--threads", "1"];
+    const r = cli(
+      "optimize",
+      ...common,
+      "--recipe",
+      "accuracy-aware",
+      "--max-fidelity-loss",
+      "0.001",
+      "--calibration",
+      "minmax",
+    );
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    const mixed = report.variants.find((v: { name: string }) => v.name === "int8-mixed");
+    expect(1 - mixed.figures.cosine.value).toBeLessThanOrEqual(0.001);
+    const bad = cli("optimize", ...common, "--recipe", "accuracy-aware", "--max-fidelity-loss", "lots");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-fidelity-loss must be a number/);
+    const badCal = cli("optimize", ...common, "--recipe", "quantize-static-int8", "--calibration", "vibes");
+    expect(badCal.code).toBe(2);
+    expect(badCal.stderr).toMatch(/--calibration must be one of minmax, percentile, entropy/);
+  });
+
   it("bad input exits 2 with a clear message and leaves no output", () => {
     const junk = join(work, "junk.onnx");
     writeFileSync(junk, '{"not": "a model"}');

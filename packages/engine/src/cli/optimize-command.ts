@@ -1,6 +1,7 @@
 /**
  * `edgewatt-engine optimize --model in.onnx --recipe <pass[+pass][,…]|auto> --out DIR [--data calib.npz]
- *  [--eval eval.npz]` writes DIR/<variant>.onnx for every variant kept and DIR/report.json, all-or-nothing.
+ *  [--eval eval.npz] [--max-accuracy-drop PTS | --max-fidelity-loss X] [--calibration minmax|percentile|entropy]`
+ *  writes DIR/<variant>.onnx for every variant kept and DIR/report.json, all-or-nothing.
  */
 import { availableParallelism, cpus } from "node:os";
 import { basename } from "node:path";
@@ -17,6 +18,7 @@ import { getIntOption, getOption, getRequiredOption, type ParsedArgs, parseArgs,
 import { formatOptimizeResult } from "./format-report";
 import { loadOrtRuntime } from "./load-runtime";
 import { writeFilesAtomically } from "./output-files";
+import { applyPassOptions, PASS_OPTION_NAMES } from "./pass-options";
 import { InputFileError, readInputFile } from "./read-input";
 
 const OPTIONS = [
@@ -34,6 +36,7 @@ const OPTIONS = [
   "warmup-runs",
   "profile",
   "memory",
+  ...PASS_OPTION_NAMES,
 ] as const;
 
 function parseRecipe(args: ParsedArgs): string[] {
@@ -82,6 +85,7 @@ export async function runOptimize(argv: readonly string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   const modelPath = getRequiredOption(args, "model");
   const outDir = getRequiredOption(args, "out");
+  applyPassOptions(args);
   const recipe = parseRecipe(args);
   const dataPath = getOption(args, "data");
   const evalPath = getOption(args, "eval");

@@ -19,6 +19,8 @@ const USAGE = `usage:
                            [--batch 32] [--threads 1,<cores>] [--eval-threads 1] [--latency-runs 100]
                            [--warmup-runs 10] [--profile generic-x86] [--memory subprocess|in-process]
                            [--reconstruction] [--json] [--quiet]
+                           [--max-accuracy-drop <points> | --max-fidelity-loss <1-cosine>]  (accuracy-aware goal)
+                           [--calibration minmax|percentile|entropy]  (quantize-static-int8, default entropy)
     auto = the standard ladder: int8-dynamic, int8-static, int4 (MatMul-heavy models), fp16; a variant
     slower than fp32 (1 thread) without being smaller is dropped. --data calibrates passes and, without
     --eval, is also what variants are evaluated on. Writes <dir>/<variant>.onnx and <dir>/report.json.
