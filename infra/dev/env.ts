@@ -14,6 +14,7 @@ const ZEnv = z.object({
   EDGEWATT_ADMIN_PASSWORD: z.string().min(8).optional(),
   EDGEWATT_LOCAL_AGENT: z.enum(["0", "1"]).default("1"),
   NATS_SERVER_BIN: z.string().optional(),
+  PATH: z.string().default(""),
 });
 
 export type LauncherEnv = z.infer<typeof ZEnv> & { home: string };

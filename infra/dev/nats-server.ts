@@ -8,10 +8,10 @@ export class MissingBinaryError extends Error {
   override readonly name = "MissingBinaryError";
 }
 
-export function findNatsServer(explicit?: string): string {
+export function findNatsServer(explicit: string | undefined, searchPath: string): string {
   const candidates = [
     explicit,
-    ...(process.env.PATH ?? "").split(":").map((p) => join(p, "nats-server")),
+    ...searchPath.split(":").map((p) => join(p, "nats-server")),
     "/usr/sbin/nats-server",
   ];
   for (const c of candidates) if (c && existsSync(c)) return c;
@@ -31,8 +31,10 @@ export async function startLocalNats(opts: {
   home: string;
   port: number;
   bin?: string | undefined;
+  /** The PATH to look for nats-server in. */
+  searchPath?: string;
 }): Promise<LocalNats> {
-  const bin = findNatsServer(opts.bin);
+  const bin = findNatsServer(opts.bin, opts.searchPath ?? "");
   const dir = join(opts.home, "nats");
   await mkdir(dir, { recursive: true });
   const conf = join(dir, "nats.conf");

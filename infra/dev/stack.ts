@@ -58,6 +58,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         home: env.home,
         port: env.EDGEWATT_NATS_PORT,
         bin: env.NATS_SERVER_BIN,
+        searchPath: env.PATH,
       });
       natsUrl = nats.url;
       cleanups.push(async () => {

@@ -24,23 +24,16 @@ describe("launcher configuration", () => {
     expect(() => readLauncherEnv({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
   });
   it("tells how to install nats-server when it is missing", () => {
-    const path = process.env.PATH;
-    try {
-      process.env.PATH = "/nonexistent";
-      // /usr/sbin/nats-server is the last resort; point the explicit path at nothing and hide PATH.
-      const found = (() => {
-        try {
-          return findNatsServer("/nonexistent/nats-server");
-        } catch (err) {
-          return err;
-        }
-      })();
-      if (found instanceof MissingBinaryError)
-        expect(found.message).toMatch(/apt-get install -y nats-server/);
-      else expect(found).toBe("/usr/sbin/nats-server");
-    } finally {
-      process.env.PATH = path;
-    }
+    // /usr/sbin/nats-server is the last resort; point the explicit path and the search path at nothing.
+    const found = (() => {
+      try {
+        return findNatsServer("/nonexistent/nats-server", "/nonexistent");
+      } catch (err) {
+        return err;
+      }
+    })();
+    if (found instanceof MissingBinaryError) expect(found.message).toMatch(/apt-get install -y nats-server/);
+    else expect(found).toBe("/usr/sbin/nats-server");
   });
 });
 
@@ -54,7 +47,7 @@ describe("the launcher's own nats-server", () => {
   });
 
   it("starts with JetStream and a store under the EdgeWatt home, and the control plane can be created", async () => {
-    const nats = await startLocalNats({ home, port: await freePort() });
+    const nats = await startLocalNats({ home, port: await freePort(), searchPath: "/usr/sbin:/usr/bin" });
     try {
       const nc = await connectNats({ servers: nats.url, name: "launcher-test" });
       await ensureControlPlane(nc);
@@ -67,11 +60,11 @@ describe("the launcher's own nats-server", () => {
 
   it("explains a port that is already taken", async () => {
     const port = await freePort();
-    const first = await startLocalNats({ home, port });
+    const first = await startLocalNats({ home, port, searchPath: "/usr/sbin" });
     try {
-      await expect(startLocalNats({ home: join(home, "second"), port })).rejects.toThrow(
-        /EDGEWATT_NATS_PORT/,
-      );
+      await expect(
+        startLocalNats({ home: join(home, "second"), port, searchPath: "/usr/sbin" }),
+      ).rejects.toThrow(/EDGEWATT_NATS_PORT/);
     } finally {
       first.process.kill("SIGTERM");
       await new Promise((r) => first.process.once("exit", r));

@@ -26,6 +26,7 @@ export async function setup(): Promise<void> {
     PORT: String(await freePort()),
     EDGEWATT_NATS_PORT: String(await freePort()),
     EDGEWATT_ADMIN_PASSWORD: "e2e-admin-password",
+    PATH: process.env.PATH,
   });
   stack = await startStack({
     env,
