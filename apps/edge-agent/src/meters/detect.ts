@@ -1,7 +1,12 @@
 /** What this machine can measure energy with. Honest: sensors the agent cannot read yet are listed as such. */
 import { access, readdir } from "node:fs/promises";
 import type { EnergySource } from "@edgewatt/protocol";
-import { getPowerProfile } from "./model-meter";
+import { probeBatteryMeter } from "./battery-meter";
+import { probeHwmonMeter } from "./hwmon-meter";
+import { createModelMeter, DEFAULT_PROFILE, getPowerProfile } from "./model-meter";
+import { probeRaplMeter } from "./rapl-meter";
+import type { SysfsOptions } from "./sysfs";
+import type { EnergyMeter } from "./types";
 
 export const RAPL_ENERGY_PATH = "/sys/class/powercap/intel-rapl:0/energy_uj";
 export const POWER_SUPPLY_DIR = "/sys/class/power_supply";
@@ -57,4 +62,43 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** One candidate meter: usable, or the reason it is not. */
+export type MeterDetection =
+  | { source: EnergySource; available: true; meter: EnergyMeter }
+  | { source: EnergySource; available: false; reason: string };
+
+export interface DetectMetersOptions extends SysfsOptions {
+  /** The power profile of the always-available `model` meter. */
+  profile?: string;
+}
+
+/**
+ * Probes the hardware meters under the sysfs root and returns every candidate in preference order:
+ * rapl > hwmon > battery > model. The `model` meter is always available, so there is always a meter to use.
+ */
+export async function detectMeters(options: DetectMetersOptions = {}): Promise<MeterDetection[]> {
+  const probes = await Promise.all([
+    probeRaplMeter(options),
+    probeHwmonMeter(options),
+    probeBatteryMeter(options),
+  ]);
+  const detections: MeterDetection[] = probes.map((p) =>
+    p.available
+      ? { source: p.meter.source, available: true, meter: p.meter }
+      : { source: p.source, available: false, reason: p.reason },
+  );
+  detections.push({
+    source: "model",
+    available: true,
+    meter: createModelMeter(options.profile ?? DEFAULT_PROFILE),
+  });
+  return detections;
+}
+
+/** The most preferred available meter of a `detectMeters` result. */
+export function pickBestMeter(detections: readonly MeterDetection[]): EnergyMeter {
+  for (const d of detections) if (d.available) return d.meter;
+  return createModelMeter(DEFAULT_PROFILE);
 }
