@@ -23,6 +23,7 @@ export interface SpawnOptions {
 export function spawnChild(opts: SpawnOptions): Child {
   const proc = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
+    // Children inherit the launcher's environment (PATH, HOME…) unread; their settings come from opts.env.
     env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -10,7 +10,6 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
-import { resolve } from "node:path";
 import ort from "onnxruntime-node";
 import { getIntOption, getOption, parseArgs } from "../src/cli/args";
 import { formatOptimizeResult } from "../src/cli/format-report";
@@ -19,6 +18,7 @@ import type { Figures } from "../src/eval/figures";
 import { createSubprocessMemoryProbe } from "../src/eval/memory-probe";
 import { createOrtRuntime, type OrtModuleLike } from "../src/runtime";
 import { type OptimizeResult, optimizeModel, type VariantResult } from "../src/variant";
+import { readBenchEnv } from "./env";
 import { type BenchModel, type BenchVariant, evaluateTargets } from "./targets";
 
 const MODELS = [
@@ -27,8 +27,7 @@ const MODELS = [
   { model: "sensor-gpt", calibration: "nab-tokens-calib-256", evaluation: "nab-tokens-eval-2k" },
 ] as const;
 
-const REPO_ROOT = resolve(import.meta.dirname, "../../..");
-const SHARED_DIR = process.env.EDGEWATT_SHARED_DIR ?? resolve(REPO_ROOT, "../shared");
+const SHARED_DIR = readBenchEnv().sharedDir;
 
 const args = parseArgs(process.argv.slice(2), {
   flags: [],

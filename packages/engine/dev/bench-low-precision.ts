@@ -6,8 +6,8 @@
  * Prints one JSON document. Not a test: latencies are noisy on a shared 2-core machine.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import ort from "onnxruntime-node";
+import { readBenchEnv } from "../bench/env";
 import { parseNpz } from "../src/data/npz";
 import { createEvaluationSet, getBatchFeeds } from "../src/eval/dataset";
 import { collectOutputs, compareOutputs, computeLabelAccuracy, measureLatency } from "../src/eval/evaluate";
@@ -21,7 +21,8 @@ import { getPass } from "../src/passes/registry";
 import { createOrtRuntime, type OrtModuleLike } from "../src/runtime";
 import type { Pass } from "../src/types";
 
-const SHARED = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+const BENCH_ENV = readBenchEnv();
+const SHARED = BENCH_ENV.sharedDir;
 const runtime = createOrtRuntime(ort as unknown as OrtModuleLike);
 const maxSamples = Number(process.argv[2] ?? 2000);
 const latencyRuns = Number(process.argv[3] ?? 300);
@@ -35,16 +36,14 @@ const PASSES: Record<string, () => Pass> = {
   fp16: () => getPass("fp16"),
   "fp16-all-ops": () => createFp16Pass({ blockOps: [] }),
 };
-const variantsArg = process.env.BENCH_VARIANTS?.split(",") ?? Object.keys(PASSES);
+const variantsArg = BENCH_ENV.variants ?? Object.keys(PASSES);
 
 const ALL_CASES = [
   { model: "sensor-gpt", data: "nab-tokens-eval-2k" },
   { model: "cifar10-resnet14", data: "cifar10-test-2k" },
   { model: "nab-conv-autoencoder", data: "nab-windows-eval-2k" },
 ];
-const CASES = ALL_CASES.filter(
-  (c) => !process.env.BENCH_MODELS || process.env.BENCH_MODELS.split(",").includes(c.model),
-);
+const CASES = ALL_CASES.filter((c) => !BENCH_ENV.models || BENCH_ENV.models.includes(c.model));
 
 /** Mean next-token NLL of the first output (logits) against the set's labels, when it has labels. */
 function computeNll(

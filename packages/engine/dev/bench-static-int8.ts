@@ -10,8 +10,9 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import ort from "onnxruntime-node";
+import { readBenchEnv } from "../bench/env";
 import { parseNpz } from "../src/data/npz";
 import { createEvaluationSet, type EvaluationSet, getBatchFeeds } from "../src/eval/dataset";
 import { type CollectedOutputs, collectOutputs, computeLabelAccuracy } from "../src/eval/evaluate";
@@ -21,17 +22,16 @@ import { parseModel, serializeModel } from "../src/onnx/codec";
 import { CALIBRATION_METHODS, createQuantizeStaticInt8Pass } from "../src/passes/quantize-static-int8";
 import { createOrtRuntime, type OrtModuleLike } from "../src/runtime";
 
-const SHARED = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+const BENCH_ENV = readBenchEnv();
+const SHARED = BENCH_ENV.sharedDir;
 const runtime = createOrtRuntime(ort as unknown as OrtModuleLike);
 const maxSamples = Number(process.argv[2] ?? 2000);
 const latencyRuns = Number(process.argv[3] ?? 400);
-const methods = (process.env.BENCH_METHODS?.split(",") ?? [
-  ...CALIBRATION_METHODS,
-]) as (typeof CALIBRATION_METHODS)[number][];
+const methods = (BENCH_ENV.methods ?? [...CALIBRATION_METHODS]) as (typeof CALIBRATION_METHODS)[number][];
 const CASES = [
   { model: "cifar10-resnet14", calibration: "cifar10-calib-256", evaluation: "cifar10-test-2k" },
   { model: "nab-conv-autoencoder", calibration: "nab-windows-calib-256", evaluation: "nab-windows-eval-2k" },
-].filter((c) => !process.env.BENCH_MODELS || process.env.BENCH_MODELS.split(",").includes(c.model));
+].filter((c) => !BENCH_ENV.models || BENCH_ENV.models.includes(c.model));
 
 const loadSet = (
   model: ReturnType<typeof parseModel>,
@@ -115,8 +115,7 @@ for (const { model: name, calibration, evaluation } of CASES) {
     });
     const passMs = performance.now() - start;
     const qBytes = serializeModel(quantized);
-    if (process.env.BENCH_WRITE_DIR)
-      writeFileSync(join(process.env.BENCH_WRITE_DIR, `${name}-${method}.onnx`), qBytes);
+    if (BENCH_ENV.writeDir) writeFileSync(join(BENCH_ENV.writeDir, `${name}-${method}.onnx`), qBytes);
     variants.push({ key: method, bytes: qBytes });
     const outputs = await outputsOf(qBytes, evaluationSet);
     const mse = perSampleMse(outputs, evaluationSet);

@@ -5,8 +5,8 @@
  *   npx tsx dev/static-int8-sensitivity.ts [minmax|percentile|entropy]
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import ort from "onnxruntime-node";
+import { readBenchEnv } from "../bench/env";
 import { parseNpz } from "../src/data/npz";
 import { createEvaluationSet, type EvaluationSet } from "../src/eval/dataset";
 import { collectOutputs } from "../src/eval/evaluate";
@@ -26,7 +26,7 @@ import {
 import { type CalibrationMethod, computeRange } from "../src/passes/quantize-static-int8";
 import { createOrtRuntime, type OrtModuleLike } from "../src/runtime";
 
-const SHARED = process.env.EDGEWATT_SHARED_DIR ?? resolve(import.meta.dirname, "../../../../shared");
+const SHARED = readBenchEnv().sharedDir;
 const method = (process.argv[2] ?? "minmax") as CalibrationMethod;
 const runtime = createOrtRuntime(ort as unknown as OrtModuleLike);
 const model = parseModel(new Uint8Array(readFileSync(`${SHARED}/models/nab-conv-autoencoder.onnx`)));
