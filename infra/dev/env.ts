@@ -14,6 +14,10 @@ const ZEnv = z.object({
   EDGEWATT_ADMIN_PASSWORD: z.string().min(8).optional(),
   EDGEWATT_LOCAL_AGENT: z.enum(["0", "1"]).default("1"),
   NATS_SERVER_BIN: z.string().optional(),
+  /** `jwt`: run NATS in operator mode with per-device credentials (the default stays without auth). */
+  EDGEWATT_NATS_AUTH: z.enum(["none", "jwt"]).default("none"),
+  /** Seals the NATS seeds in the database (jwt mode); default: generated once into $EDGEWATT_HOME/secret-key. */
+  EDGEWATT_SECRET_KEY: z.string().min(32).optional(),
   PATH: z.string().default(""),
 });
 

@@ -1,14 +1,20 @@
 /**
- * Brings the whole of EdgeWatt up on one machine: NATS (started here unless NATS_URL is given), Postgres
- * (embedded PGlite served over the wire protocol unless DATABASE_URL is given), migrations, the demo seed,
- * then the worker, the portal and one local edge agent that enrolls itself with a fresh token.
+ * Brings the whole of EdgeWatt up on one machine: Postgres (embedded PGlite served over the wire protocol unless
+ * DATABASE_URL is given) with its migrations, NATS (started here unless NATS_URL is given), the demo seed, then
+ * the worker, the portal and one local edge agent that enrolls itself with a fresh token.
+ *
+ * EDGEWATT_NATS_AUTH=jwt runs NATS in operator mode: the trust chain lives in the database (seeds sealed with
+ * EDGEWATT_SECRET_KEY, generated into $EDGEWATT_HOME/secret-key unless given), the server config is rendered from
+ * it at every start, the worker and the launcher use a service user (NATS_CREDS), the portal mints its own, and
+ * the local agent enrolls with its own key pair. JetStream data of the no-auth mode (global account) is not
+ * visible in operator mode: switching modes starts NATS empty, and the local agent enrolls again.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { migrateDatabase, startEmbeddedPostgres } from "@edgewatt/db";
-import { connectNats, ensureControlPlane } from "@edgewatt/nats";
+import { connectNats, ensureControlPlane, readCredentialsFile } from "@edgewatt/nats";
 import { type Child, spawnChild, waitForHttp } from "./children";
 import type { LauncherEnv } from "./env";
 import { startLocalNats } from "./nats-server";
@@ -51,26 +57,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     await mkdir(env.home, { recursive: true });
 
-    // NATS
-    let natsUrl = env.NATS_URL;
-    if (!natsUrl) {
-      const nats = await startLocalNats({
-        home: env.home,
-        port: env.EDGEWATT_NATS_PORT,
-        bin: env.NATS_SERVER_BIN,
-        searchPath: env.PATH,
-      });
-      natsUrl = nats.url;
-      cleanups.push(async () => {
-        nats.process.kill("SIGTERM");
-        await new Promise((r) => nats.process.once("exit", r));
-      });
-      log(`nats-server with JetStream at ${natsUrl} (store ${join(env.home, "nats")})`);
-    }
-    const nc = await connectNats({ servers: natsUrl, name: "edgewatt-launcher" });
-    await ensureControlPlane(nc);
-    await nc.close();
-
     // Postgres
     let databaseUrl = env.DATABASE_URL;
     if (databaseUrl) {
@@ -88,6 +74,38 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
 
     const authSecret = await persistentSecret(join(env.home, "auth-secret"));
+    const natsAuth =
+      env.EDGEWATT_NATS_AUTH === "jwt" ? await prepareNatsAuth(root, env, databaseUrl, log) : null;
+
+    // NATS
+    let natsUrl = env.NATS_URL;
+    if (!natsUrl) {
+      const nats = await startLocalNats({
+        home: env.home,
+        port: env.EDGEWATT_NATS_PORT,
+        bin: env.NATS_SERVER_BIN,
+        searchPath: env.PATH,
+        ...(natsAuth ? { authConfig: natsAuth.config } : {}),
+      });
+      natsUrl = nats.url;
+      cleanups.push(async () => {
+        nats.process.kill("SIGTERM");
+        await new Promise((r) => nats.process.once("exit", r));
+      });
+      log(
+        `nats-server with JetStream at ${natsUrl} (store ${join(env.home, "nats")})${natsAuth ? ", operator mode (per-device credentials)" : ""}`,
+      );
+    } else if (natsAuth) {
+      log(`NATS_URL is set: include ${natsAuth.configPath} in that server's config for operator mode`);
+    }
+    const nc = await connectNats({
+      servers: natsUrl,
+      name: "edgewatt-launcher",
+      ...(natsAuth ? { credentials: await readCredentialsFile(natsAuth.credsPath) } : {}),
+    });
+    await ensureControlPlane(nc);
+    await nc.close();
+
     const webUrl = `http://${env.HOSTNAME}:${env.PORT}`;
     const appEnv = {
       DATABASE_URL: databaseUrl,
@@ -96,10 +114,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       AUTH_URL: webUrl,
       AUTH_TRUST_HOST: "true",
       EDGEWATT_PUBLIC_URL: webUrl,
+      ...(natsAuth
+        ? {
+            EDGEWATT_NATS_AUTH: "jwt",
+            EDGEWATT_SECRET_KEY: natsAuth.secretKey,
+            NATS_CREDS: natsAuth.credsPath,
+          }
+        : {}),
     };
 
     const agentStateDir = opts.localAgent ? join(env.home, "agent") : null;
-    const needsAgentToken = agentStateDir !== null && !existsSync(join(agentStateDir, "identity.json"));
+    const needsAgentToken =
+      agentStateDir !== null &&
+      !(await hasUsableIdentity(join(agentStateDir, "identity.json"), natsAuth !== null));
     const seed = await runSeed(
       root,
       { ...appEnv, EDGEWATT_ADMIN_PASSWORD: env.EDGEWATT_ADMIN_PASSWORD },
@@ -178,6 +205,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           "local-agent",
           "--state-dir",
           agentStateDir,
+          "--force",
         ]);
         if (enroll.code !== 0) throw new Error(`local agent enrollment failed:\n${enroll.output}`);
         log("local agent enrolled");
@@ -213,6 +241,71 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+interface LauncherNatsAuth {
+  /** The operator-mode fragment of nats.conf. */
+  config: string;
+  configPath: string;
+  /** A service user's .creds (launcher and worker). */
+  credsPath: string;
+  secretKey: string;
+}
+
+/**
+ * Operator mode: the portal's `scripts/nats-auth.ts` creates the trust chain in the database on first start
+ * (later starts read it back, with the latest revocations) and writes the server config fragment and a service
+ * user's credentials under $EDGEWATT_HOME/nats.
+ */
+async function prepareNatsAuth(
+  root: string,
+  env: LauncherEnv,
+  databaseUrl: string,
+  log: (line: string) => void,
+): Promise<LauncherNatsAuth> {
+  const dir = join(env.home, "nats");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const secretKey = env.EDGEWATT_SECRET_KEY ?? (await persistentSecret(join(env.home, "secret-key")));
+  const configPath = join(dir, "auth.conf");
+  const credsPath = join(dir, "service.creds");
+  let out = "";
+  const child = spawnChild({
+    name: "natsauth",
+    command: tsxBin(),
+    args: [
+      "scripts/nats-auth.ts",
+      "--config",
+      configPath,
+      "--resolver-dir",
+      join(dir, "jwt"),
+      "--service-creds",
+      credsPath,
+    ],
+    cwd: join(root, "apps/web"),
+    env: { DATABASE_URL: databaseUrl, EDGEWATT_NATS_AUTH: "jwt", EDGEWATT_SECRET_KEY: secretKey },
+    quiet: true,
+    onLine: (l) => {
+      out += `${l}\n`;
+    },
+  });
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`setting up NATS operator mode failed (exit ${code}):\n${out}`);
+  log(`NATS operator mode: trust chain in the database, config ${configPath}`);
+  return { config: await readFile(configPath, "utf8"), configPath, credsPath, secretKey };
+}
+
+/** An identity the local agent can run with: present, and holding NATS credentials when the stack needs them. */
+async function hasUsableIdentity(path: string, needsCredentials: boolean): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  if (!needsCredentials) return true;
+  try {
+    const identity = JSON.parse(await readFile(path, "utf8")) as {
+      nats?: { credentials?: { jwt?: unknown } };
+    };
+    return typeof identity.nats?.credentials?.jwt === "string";
+  } catch {
+    return false;
   }
 }
 

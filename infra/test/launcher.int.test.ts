@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNats, ensureControlPlane } from "@edgewatt/nats";
+import { createNatsAuthSetup, mintServiceUser, renderServerAuthConfig } from "@edgewatt/nats/auth";
 import { freePort } from "@edgewatt/nats/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLauncherEnv } from "../dev/env";
@@ -18,6 +19,14 @@ describe("launcher configuration", () => {
     });
     expect(env.NATS_URL).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.EDGEWATT_NATS_AUTH).toBe("none");
+  });
+  it("takes operator mode as an option, with a long enough secret key", () => {
+    expect(readLauncherEnv({ EDGEWATT_NATS_AUTH: "jwt" }).EDGEWATT_NATS_AUTH).toBe("jwt");
+    expect(() => readLauncherEnv({ EDGEWATT_NATS_AUTH: "yes" })).toThrow(/EDGEWATT_NATS_AUTH/);
+    expect(() => readLauncherEnv({ EDGEWATT_NATS_AUTH: "jwt", EDGEWATT_SECRET_KEY: "short" })).toThrow(
+      /EDGEWATT_SECRET_KEY/,
+    );
   });
   it("says which variable is wrong", () => {
     expect(() => readLauncherEnv({ PORT: "eighty" })).toThrow(/PORT/);
@@ -50,6 +59,36 @@ describe("the launcher's own nats-server", () => {
     const nats = await startLocalNats({ home, port: await freePort(), searchPath: "/usr/sbin:/usr/bin" });
     try {
       const nc = await connectNats({ servers: nats.url, name: "launcher-test" });
+      await ensureControlPlane(nc);
+      await nc.close();
+    } finally {
+      nats.process.kill("SIGTERM");
+      await new Promise((r) => nats.process.once("exit", r));
+    }
+  });
+
+  it("runs in operator mode with the rendered auth config: service users connect, anonymous clients do not", async () => {
+    const setup = await createNatsAuthSetup();
+    const operatorHome = join(home, "operator");
+    const nats = await startLocalNats({
+      home: operatorHome,
+      port: await freePort(),
+      searchPath: "/usr/sbin:/usr/bin",
+      authConfig: renderServerAuthConfig({
+        operatorJwt: setup.operator.jwt,
+        systemAccountPublicKey: setup.systemAccount.publicKey,
+        accountJwts: [setup.systemAccount.jwt, setup.account.jwt],
+        resolverDir: join(operatorHome, "nats", "jwt"),
+      }),
+    });
+    try {
+      await expect(
+        connectNats({ servers: nats.url, name: "anonymous", timeoutMs: 3000 }),
+      ).rejects.toMatchObject({
+        code: "CONNECT_FAILED",
+      });
+      const service = await mintServiceUser({ accountSeed: setup.account.seed, name: "launcher-test" });
+      const nc = await connectNats({ servers: nats.url, name: "launcher-test", credentials: service });
       await ensureControlPlane(nc);
       await nc.close();
     } finally {

@@ -12,6 +12,8 @@ export const AGENT_ERROR_CODES = [
   "UNKNOWN_PROFILE",
   "UNSUPPORTED_INPUT",
   "VARIANT_REJECTED",
+  "CONFIG_INVALID",
+  "METER_UNAVAILABLE",
 ] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 

@@ -1,4 +1,11 @@
 /** The EdgeWatt edge agent's public surface: start the daemon in-process, enroll, and the pluggable parts. */
+
+export {
+  createPolicy,
+  type ObservedState,
+  type SchedulerDecision,
+  type SchedulerPolicy,
+} from "@edgewatt/engine/scheduler";
 export { type RunningAgent, type StartAgentOptions, startAgent } from "./agent/start-agent";
 export type { AgentStats } from "./agent/stats";
 export { runCli } from "./cli/run-cli";
@@ -9,9 +16,6 @@ export { type InputSpec, parseInputSpec } from "./inputs/parse-input";
 export { listMeters, type MeterInfo } from "./meters/detect";
 export { createModelMeter, DEFAULT_PROFILE } from "./meters/model-meter";
 export type { EnergyMeter, Measurement } from "./meters/types";
-export { createPolicy } from "./scheduler/create-policy";
-export { StaticPolicy } from "./scheduler/static-policy";
-export type { ObservedState, SchedulerDecision, SchedulerPolicy } from "./scheduler/types";
 export { findIdentity, type Identity, writeIdentity, ZIdentity } from "./state/identity";
 export { resolveStateDir, statePaths } from "./state/paths";
 export { type AgentStatus, findStatus } from "./state/status";

@@ -15,18 +15,21 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 describe("edgewatt-agent CLI", () => {
   afterAll(removeTempDirs);
 
-  it("meters: the model meter with its profile, hardware sensors honestly marked", async () => {
-    const r = await cli("meters");
+  it("meters: every source in preference order, exactly one active, the missing ones with their reason", async () => {
+    const sys = await tempStateDir();
+    const r = await cli("meters", "--sys-root", sys);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^model\s+active\s+profile generic-x86/m);
-    expect(r.out).toMatch(/^rapl\s+(detected, not yet supported|not detected)/m);
-    expect(r.out).toMatch(/^battery\s+(detected, not yet supported|not detected)/m);
-    const json = JSON.parse((await cli("meters", "--json", "--profile", "raspberry-pi-4")).out) as Array<{
-      source: string;
-      detail: string;
-    }>;
-    expect(json[0]?.source).toBe("model");
-    expect(json[0]?.detail).toContain("raspberry-pi-4");
+    expect(r.out).toMatch(/^rapl\s+not detected\s+no RAPL zones/m);
+    expect(r.out).toMatch(/^model\s+active\s+model \(profile generic-x86/m);
+    const json = JSON.parse(
+      (await cli("meters", "--json", "--profile", "raspberry-pi-4", "--sys-root", sys)).out,
+    ) as Array<{ source: string; status: string; detail: string }>;
+    expect(json.map((m) => m.source)).toEqual(["rapl", "hwmon", "battery", "nvml", "model"]);
+    expect(json.filter((m) => m.status === "active").map((m) => m.source)).toEqual(["model"]);
+    expect(json.at(-1)?.detail).toContain("raspberry-pi-4");
+    const bad = await cli("meters", "--profile", "toaster");
+    expect(bad.code).toBe(2);
+    expect(bad.err.join("\n")).toMatch(/unknown power profile "toaster"/);
   });
 
   it("status of a device that has not enrolled says what to do", async () => {
@@ -45,7 +48,7 @@ describe("edgewatt-agent CLI", () => {
 
   it.each([
     [["run", "--rate", "fast"], /--rate must be a positive number/],
-    [["run", "--input", "data.csv"], /--input must be "random" or "csv:/],
+    [["run", "--input", "data.csv"], /--input must be one of random \| csv:<path.* \| images:<path.* \| none/],
     [["run", "--profile", "toaster"], /unknown power profile "toaster"/],
     [["run", "--bogus"], /Unknown option '--bogus'/],
     [["enroll", "--token", "ewt_x"], /enroll needs --server and --token/],

@@ -94,6 +94,8 @@ export function manifest(
     passes: [],
     ...io,
     fidelity: null,
+    energyJ: null,
+    latencyMs: null,
   };
 }
 

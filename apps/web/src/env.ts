@@ -12,6 +12,13 @@
  * - EDGEWATT_PUBLIC_URL        the portal's public origin, used in the enroll command shown to users
  *                              (default: the origin of the request).
  * - EDGEWATT_ADMIN_PASSWORD    seed script only: the demo admin's password (default: a fresh random one).
+ * - EDGEWATT_NATS_AUTH         `none` (default: NATS without auth, the one-machine default) or `jwt`: NATS in
+ *                              operator mode; the portal keeps the operator/account material in the database,
+ *                              mints per-device credentials at enrollment and pushes account updates
+ *                              (revocations) to the servers. See docs/decisions/0003-per-device-nats-credentials.md.
+ * - EDGEWATT_SECRET_KEY        required with EDGEWATT_NATS_AUTH=jwt: the key (>= 32 characters) that seals the
+ *                              NATS seeds stored in the database (`openssl rand -base64 33`). Losing it means
+ *                              re-creating the NATS trust chain and re-enrolling every device.
  */
 import { z } from "zod";
 
@@ -86,6 +93,28 @@ const ZServerEnv = z
       .positive()
       .default(DEFAULT_MAX_UPLOAD_BYTES),
     EDGEWATT_PUBLIC_URL: ZUrl("EDGEWATT_PUBLIC_URL", ["http:", "https:"]).optional(),
+    EDGEWATT_NATS_AUTH: optionalString.pipe(
+      z.enum(["none", "jwt"], { message: "EDGEWATT_NATS_AUTH must be none or jwt" }).default("none"),
+    ),
+    EDGEWATT_SECRET_KEY: optionalString.pipe(
+      z
+        .string()
+        .min(
+          32,
+          "EDGEWATT_SECRET_KEY must be at least 32 characters; generate one with `openssl rand -base64 33`",
+        )
+        .optional(),
+    ),
+  })
+  .superRefine((e, ctx) => {
+    if (e.EDGEWATT_NATS_AUTH === "jwt" && e.EDGEWATT_SECRET_KEY === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EDGEWATT_SECRET_KEY"],
+        message:
+          "EDGEWATT_SECRET_KEY is required with EDGEWATT_NATS_AUTH=jwt (it seals the NATS seeds in the database); generate one with `openssl rand -base64 33`",
+      });
+    }
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -93,6 +122,10 @@ const ZServerEnv = z
     publicNatsUrl: e.EDGEWATT_PUBLIC_NATS_URL ?? e.NATS_URL,
     maxUploadBytes: e.EDGEWATT_MAX_UPLOAD_BYTES,
     publicUrl: e.EDGEWATT_PUBLIC_URL?.replace(/\/+$/, "") ?? null,
+    natsAuth:
+      e.EDGEWATT_NATS_AUTH === "jwt" && e.EDGEWATT_SECRET_KEY !== undefined
+        ? ({ mode: "jwt", secretKey: e.EDGEWATT_SECRET_KEY } as const)
+        : ({ mode: "none" } as const),
   }));
 export type ServerEnv = z.output<typeof ZServerEnv>;
 

@@ -222,6 +222,7 @@ describe("tRPC API (real Postgres + nats-server)", () => {
         threads: 1,
         priority: "normal" as const,
         ok: true,
+        decision: null,
         state: { batteryPct: 81, powerState: "battery" as const, cpuPct: 12, memBytes: 1000, queueDepth: 0 },
       })),
     });

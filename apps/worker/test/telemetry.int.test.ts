@@ -28,6 +28,7 @@ function makeBatch(
       threads: 1,
       priority: "normal" as const,
       ok: true,
+      decision: null,
       state: {
         batteryPct: 80,
         powerState: "battery" as const,

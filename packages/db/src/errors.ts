@@ -11,6 +11,7 @@ export const DB_ERROR_CODES = [
   "MIGRATION_FAILED",
   "CONFIG_INVALID",
   "DATA_DIR_LOCKED",
+  "SECRET_UNREADABLE",
 ] as const;
 export type DbErrorCode = (typeof DB_ERROR_CODES)[number];
 
@@ -111,4 +112,13 @@ export function findPgError(err: unknown): PgErrorFields | null {
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const pg = findPgError(err);
   return pg?.code === "23505" && (constraint === undefined || pg.constraint === constraint);
+}
+
+/** A sealed secret column could not be opened: wrong EDGEWATT_SECRET_KEY, or the value was altered. */
+export class SecretUnreadableError extends DbError {
+  override readonly name = "SecretUnreadableError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SECRET_UNREADABLE", message, options);
+  }
 }

@@ -53,6 +53,7 @@ export function sample(seq: number, overrides: Partial<TelemetrySample> = {}): T
     threads: 1,
     priority: "normal",
     ok: true,
+    decision: null,
     state: { batteryPct: null, powerState: "mains", cpuPct: null, memBytes: null, queueDepth: 0 },
     ...overrides,
   };

@@ -3,6 +3,11 @@ export const NATS_ERROR_CODES = [
   "OBJECT_NOT_FOUND",
   "SHA256_MISMATCH",
   "SERVER_NOT_FOUND",
+  "INVALID_NKEY",
+  "INVALID_JWT",
+  "INVALID_CREDENTIALS_FILE",
+  "ACCOUNT_UPDATE_FAILED",
+  "ROTATION_PROOF_INVALID",
 ] as const;
 export type NatsErrorCode = (typeof NATS_ERROR_CODES)[number];
 

@@ -22,6 +22,8 @@ const variant = {
   inputs: [{ name: "window", elemType: "float32", shape: ["batch", 1, 64] }],
   outputs: [{ name: "reconstruction", elemType: "float32", shape: ["batch", 1, 64] }],
   fidelity: 0.999,
+  energyJ: null,
+  latencyMs: null,
 };
 const state = { batteryPct: 80, powerState: "battery" as const, cpuPct: 12, memBytes: 1000, queueDepth: 0 };
 
@@ -73,6 +75,7 @@ const examples = [
           threads: 1,
           priority: "normal",
           ok: true,
+          decision: null,
           state,
         },
       ],

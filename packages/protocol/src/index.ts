@@ -3,3 +3,4 @@ export * from "./enums";
 export * from "./errors";
 export * from "./messages";
 export * from "./names";
+export * from "./policy";

@@ -58,6 +58,8 @@ describe("HTTP message schemas", () => {
       inputs: [],
       outputs: [],
       fidelity: null,
+      energyJ: null,
+      latencyMs: null,
     };
     expect(roundTrip(ZVariantManifest, manifest)).toEqual(manifest);
     expect(ZVariantManifest.safeParse({ ...manifest, sha256: "XYZ" }).success).toBe(false);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { defineMessage } from "./codec";
 import { ENERGY_SOURCES, JOB_KINDS, POWER_STATES, PRIORITIES, SCHEDULER_MODES } from "./enums";
+import { ZPolicyArtifact } from "./policy";
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "ids are 1-128 chars of A-Z a-z 0-9 _ -");
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex chars");
@@ -72,6 +73,13 @@ export const ZVariantManifest = z.object({
   outputs: z.array(ZTensorSpec),
   /** Measured quality relative to the original (1 = identical), when known. */
   fidelity: z.number().min(-1).max(1).nullable().default(null),
+  /**
+   * The control plane's measured energy per inference (J) and latency (ms) of this variant, when known. The energy
+   * comes from the evaluator's energy model (its source is labelled where it is reported); a device's own
+   * measurements take precedence in its scheduler.
+   */
+  energyJ: z.number().nonnegative().finite().nullable().default(null),
+  latencyMs: z.number().nonnegative().finite().nullable().default(null),
 });
 export type VariantManifest = z.infer<typeof ZVariantManifest>;
 
@@ -85,11 +93,27 @@ export const ZDeploymentAssignment = defineMessage({
     modelId: Id,
     modelName: z.string(),
     ladder: z.array(ZVariantManifest).min(1),
-    policy: z.object({
-      mode: z.enum(SCHEDULER_MODES),
-      /** For `static`: the variant to run. */
-      variant: z.string().optional(),
-    }),
+    policy: z
+      .object({
+        mode: z.enum(SCHEDULER_MODES),
+        /** For `static`: the variant to run. */
+        variant: z.string().optional(),
+        /** The policy itself, inline. */
+        artifact: ZPolicyArtifact.schema.optional(),
+        /** KV POLICY key holding a `policy.artifact` message (learned policies are shipped separately). */
+        key: z
+          .string()
+          .regex(
+            /^[-/_=A-Za-z0-9]+(\.[-/_=A-Za-z0-9]+)*$/,
+            "a KV key is dot-separated tokens of A-Z a-z 0-9 - / _ =",
+          )
+          .max(255)
+          .optional(),
+      })
+      .refine((p) => !p.artifact || p.artifact.mode === p.mode, {
+        message: "the inline policy artifact's mode must match the assignment's policy mode",
+        path: ["artifact", "mode"],
+      }),
     updatedAt: Timestamp,
   }),
 });
@@ -119,6 +143,19 @@ export const ZTelemetrySample = z.object({
   threads: z.number().int().positive().nullable().default(null),
   priority: z.enum(PRIORITIES).nullable().default(null),
   ok: z.boolean().default(true),
+  /**
+   * For an inference: why the scheduler ran this variant — the policy's reason code (e.g. "battery-low"), its mode
+   * and artifact version, and the variant it wanted when a substitute served while that one was warming.
+   */
+  decision: z
+    .object({
+      reason: z.string().max(128),
+      policy: z.enum(SCHEDULER_MODES),
+      policyVersion: z.number().int().nullable().default(null),
+      wanted: z.string().max(64).nullable().default(null),
+    })
+    .nullable()
+    .default(null),
   state: ZDeviceState.default({
     batteryPct: null,
     powerState: "unknown",

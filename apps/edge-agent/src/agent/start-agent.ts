@@ -3,21 +3,27 @@
  * metered inference and telemetry through the disk outbox. `startAgent` returns once the agent runs; it works
  * offline too (telemetry piles up in the outbox and is replayed when the broker is back).
  */
+
 import { randomBytes } from "node:crypto";
-import { connectNats, type Logger, type NatsConnection } from "@edgewatt/nats";
+import { isAbsolute, join } from "node:path";
+import { connectNats, type Logger, type NatsConnection, probeNats } from "@edgewatt/nats";
 import { encode, ZHeartbeat } from "@edgewatt/protocol";
 import { jetstream } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
+import { Kvm, KvWatchInclude } from "@nats-io/kv";
 import { Objm } from "@nats-io/obj";
+import { type LocalApi, startLocalApi } from "../api/local-api";
+import { type AgentConfig, ZAgentConfig } from "../config/agent-config";
 import { DeviceStateReader } from "../device/device-state";
-import { getEnv } from "../env";
 import { errorMessage } from "../errors";
 import type { InputSource } from "../inputs/input-source";
-import { type InputSpec, openInputSource } from "../inputs/parse-input";
+import { type InputSpec, openInputSource, parseInputSpec } from "../inputs/parse-input";
 import { createAgentLogger } from "../log";
-import { createModelMeter, DEFAULT_PROFILE } from "../meters/model-meter";
+import { selectMeter } from "../meters/detect";
+import { createModelMeter } from "../meters/model-meter";
+import { createResilientMeter } from "../meters/resilient-meter";
 import { ModelCache } from "../models/model-cache";
-import { ModelSlot } from "../runtime/model-slot";
+import type { ActiveDeployment } from "../runtime/active-deployment";
+import { Slot } from "../runtime/slot";
 import { getIdentity, type Identity } from "../state/identity";
 import { ensurePrivateDir, statePaths } from "../state/paths";
 import { acquireRunLock } from "../state/run-lock";
@@ -27,24 +33,24 @@ import { TelemetryPublisher } from "../telemetry/telemetry-publisher";
 import { AGENT_VERSION } from "../version";
 import { DeploymentManager } from "./deployment-manager";
 import { InferenceLoop } from "./inference-loop";
+import { PeriodicSampler } from "./periodic-sampler";
 import { type AgentStats, COUNTER_KEYS } from "./stats";
 
 export interface StartAgentOptions {
   stateDir: string;
-  /** Inference requests per second (default: EDGEWATT_AGENT_RATE, 5). */
+  /** The agent's configuration (see config/agent-config.ts); defaults for what is absent. */
+  config?: Partial<AgentConfig>;
+  /** Overrides of single config keys (tests and older callers). */
   rateHz?: number;
-  /** `random` (default) or a sensor CSV to replay; or a ready InputSource. */
+  /** A request source spec, or a ready InputSource (tests). */
   input?: InputSpec | InputSource;
-  /** Power profile of the `model` meter (default generic-x86). */
   profile?: string;
-  /** onnxruntime intra-op threads (default 1). */
   threads?: number;
-  /** Most batches kept in the outbox (default: EDGEWATT_AGENT_OUTBOX_MAX, 10 000). */
   outboxMax?: number;
   heartbeatMs?: number;
   /** Telemetry batching period. */
   flushMs?: number;
-  /** How long shutdown waits for the outbox to drain before leaving the rest on disk. */
+  /** How long shutdown waits for queued requests and the outbox before leaving the rest on disk. */
   shutdownDrainMs?: number;
   /** Download progress line on stderr (default true). */
   progress?: boolean;
@@ -55,6 +61,10 @@ export interface RunningAgent {
   boot: string;
   identity: Identity;
   stats: AgentStats;
+  config: AgentConfig;
+  loop: InferenceLoop;
+  /** Where the local API listens (null = not listening there). */
+  api: { http: string | null; socket: string | null };
   /** Resolves when every assignment update received so far has been handled. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -65,32 +75,49 @@ export function newBootId(): string {
 }
 
 export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
-  const env = getEnv();
+  const config = ZAgentConfig.parse({
+    ...opts.config,
+    ...(opts.rateHz !== undefined ? { rateHz: opts.rateHz } : {}),
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    ...(opts.threads !== undefined
+      ? { threads: opts.threads, maxThreads: Math.max(opts.threads, opts.config?.maxThreads ?? 4) }
+      : {}),
+    ...(opts.outboxMax !== undefined ? { outboxMax: opts.outboxMax } : {}),
+    ...(opts.heartbeatMs !== undefined ? { heartbeatSeconds: opts.heartbeatMs / 1000 } : {}),
+    ...(opts.shutdownDrainMs !== undefined ? { shutdownDrainSeconds: opts.shutdownDrainMs / 1000 } : {}),
+  });
   const paths = statePaths(opts.stateDir);
   const identity = await getIdentity(opts.stateDir);
   const boot = newBootId();
   const log = opts.log ?? createAgentLogger({ device: identity.deviceId, boot });
-  const rateHz = opts.rateHz ?? env.EDGEWATT_AGENT_RATE;
-  if (!(rateHz > 0 && rateHz <= 1000)) throw new RangeError(`rate must be in (0, 1000] Hz, got ${rateHz}`);
-  const threads = opts.threads ?? 1;
-  const meter = createModelMeter(opts.profile ?? DEFAULT_PROFILE);
-  const source =
-    opts.input && "fillFloats" in opts.input
-      ? opts.input
-      : await openInputSource(opts.input ?? { kind: "random" });
+  const rateHz = config.rateHz;
+  const threads = config.threads;
+  const fallbackMeter = createModelMeter(config.profile);
+  const meter = createResilientMeter(
+    await selectMeter(
+      { sysRoot: config.sysRoot, profile: config.profile, nvidiaSmi: config.nvidiaSmi },
+      config.meter,
+    ),
+    fallbackMeter,
+    { log },
+  );
+  let source: InputSource | null;
+  if (opts.input && "fillFloats" in opts.input) source = opts.input;
+  else if (opts.input) source = await openInputSource(opts.input);
+  else source = config.input === "none" ? null : await openInputSource(parseInputSpec(config.input));
 
   await ensurePrivateDir(paths.root);
   const lock = await acquireRunLock(paths.root);
   let outbox: Outbox;
   try {
-    outbox = await Outbox.open(paths.outbox, { maxEntries: opts.outboxMax ?? env.EDGEWATT_AGENT_OUTBOX_MAX });
+    outbox = await Outbox.open(paths.outbox, { maxEntries: config.outboxMax });
   } catch (err) {
     await lock.release();
     throw err;
   }
-  const cache = new ModelCache(paths.cache);
-  const slot = new ModelSlot();
-  const deviceState = new DeviceStateReader();
+  const cache = new ModelCache(paths.cache, { maxBytes: config.cacheMaxMiB * 1024 * 1024, log });
+  const slot = new Slot<ActiveDeployment>();
+  const deviceState = new DeviceStateReader({ sysRoot: config.sysRoot });
   await deviceState.start();
 
   const publisher = new TelemetryPublisher({
@@ -133,8 +160,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     stats,
     log,
     rateHz,
+    priorityMix: config.priorityMix,
     record: (s) => publisher.record(s),
-    deviceState: (q) => deviceState.current(q),
+    device: deviceState,
   });
   const startedAtMs = Date.now();
   const startedAt = new Date(startedAtMs).toISOString();
@@ -147,15 +175,34 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     stats,
     log,
     threads,
+    maxThreads: config.maxThreads,
+    sessionBudgetBytes: config.sessionBudgetMiB * 1024 * 1024,
     progress: opts.progress ?? true,
-    observe: () => ({ device: deviceState.current(loop.queueDepth), recentLatencyMs: loop.recentLatencyMs }),
-    onChange: () => void saveStatus(),
+    observeNormal: (deployment) => loop.observe(deployment, "normal"),
+    onChange: () => {
+      void saveStatus();
+      const conn = nc;
+      if (conn) void followPolicyKey(conn);
+    },
     reportError,
   });
+  const periodic = new PeriodicSampler({
+    meter,
+    intervalMs: config.periodicSeconds * 1000,
+    record: (s) => publisher.record(s),
+    state: () => deviceState.current(loop.queueDepth),
+    serving: () => {
+      const d = slot.value;
+      return { modelId: d?.modelId ?? null, variant: d?.lastUsed?.variant.name ?? null };
+    },
+    log,
+  });
+  const api: { http: string | null; socket: string | null } = { http: null, socket: null };
 
   const buildStatus = (): AgentStatus => {
     const a = deployments.assignment;
-    const m = slot.model;
+    const d = slot.value;
+    const m = d?.lastUsed ?? null;
     return {
       pid: process.pid,
       boot,
@@ -164,8 +211,24 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       updatedAt: new Date().toISOString(),
       running,
       connected: stats.connected,
-      meter: { source: meter.source, description: meter.description },
-      input: source.description,
+      meter: {
+        source: meter.source,
+        description: meter.description,
+        fallbacks: meter.health.fallbacks,
+        degraded: meter.health.degraded,
+      },
+      input: source?.description ?? "none (local API requests only)",
+      api,
+      policy: d
+        ? {
+            mode: d.policy.mode,
+            policyId: d.policy.policyId,
+            version: d.policy.version,
+            note: deployments.policyNote,
+          }
+        : null,
+      sessions: d?.sessions() ?? [],
+      queue: loop.queue.depthByPriority,
       assignment: a
         ? {
             deploymentId: a.value.deploymentId,
@@ -199,6 +262,34 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     return statusWrite;
   };
 
+  // ---------------------------------------------------------------- local API
+  const socketSetting = config.api.socket;
+  let localApi: LocalApi | null = null;
+  if (config.api.http || socketSetting) {
+    try {
+      localApi = await startLocalApi({
+        http: config.api.http,
+        socketPath:
+          socketSetting === null
+            ? null
+            : isAbsolute(socketSetting)
+              ? socketSetting
+              : join(opts.stateDir, socketSetting),
+        loop,
+        slot,
+        status: () => buildStatus(),
+        log,
+      });
+    } catch (err) {
+      deviceState.stop();
+      meter.close?.();
+      await lock.release();
+      throw err;
+    }
+    api.http = localApi.http;
+    api.socket = localApi.socketPath;
+  }
+
   // ---------------------------------------------------------------- NATS
   let nc: NatsConnection | null = null;
   let stopping = false;
@@ -222,7 +313,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const sendHeartbeat = () => {
     const conn = nc;
     if (!conn || conn.isClosed()) return;
-    const m = slot.model;
+    const m = slot.value?.lastUsed ?? null;
     try {
       conn.publish(
         identity.subjects.heartbeat,
@@ -253,6 +344,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       try {
         const kv = await new Kvm(conn).open(identity.buckets.deploy);
         const store = await new Objm(conn).open(identity.buckets.models);
+        const policyKv = await new Kvm(conn).open(identity.buckets.policy).catch(() => null);
+        const readPolicy = async (key: string) => {
+          if (!policyKv) throw new Error(`KV bucket ${identity.buckets.policy} is not available`);
+          const entry = await policyKv.get(key);
+          return entry && entry.operation === "PUT" ? entry.value : null;
+        };
         const iter = await kv.watch({
           key: identity.assignmentKey,
           ...(lastRevision > 0 ? { resumeFromRevision: lastRevision + 1 } : {}),
@@ -263,7 +360,13 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         try {
           for await (const e of iter) {
             lastRevision = e.revision;
-            deployments.submit({ operation: e.operation, value: e.value, revision: e.revision, store });
+            deployments.submit({
+              operation: e.operation,
+              value: e.value,
+              revision: e.revision,
+              store,
+              readPolicy,
+            });
           }
         } finally {
           stopSignal.signal.removeEventListener("abort", stopWatch);
@@ -273,6 +376,31 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         log.warn({ err: errorMessage(err) }, "assignment watch failed; retrying");
       }
       if (!stopping && !conn.isClosed()) await sleep(2000);
+    }
+  };
+
+  /**
+   * Follows the POLICY key the current assignment points at (a learned policy ships new versions there without a
+   * new assignment). Re-pointed whenever a handled assignment names another key.
+   */
+  let policyWatch: { key: string; stop(): void } | null = null;
+  const followPolicyKey = async (conn: NatsConnection) => {
+    const key = deployments.assignment?.value.policy.key ?? null;
+    if (policyWatch?.key === key) return;
+    policyWatch?.stop();
+    policyWatch = null;
+    if (!key || conn.isClosed() || stopping) return;
+    try {
+      const kv = await new Kvm(conn).open(identity.buckets.policy);
+      const iter = await kv.watch({ key, include: KvWatchInclude.UpdatesOnly });
+      policyWatch = { key, stop: () => iter.stop() };
+      void (async () => {
+        for await (const e of iter) {
+          deployments.policyUpdated(key, e.operation === "PUT" ? e.value : null);
+        }
+      })().catch((err) => log.warn({ key, err: errorMessage(err) }, "policy watch ended"));
+    } catch (err) {
+      log.warn({ key, err: errorMessage(err) }, "cannot watch the assignment's policy key");
     }
   };
 
@@ -314,6 +442,17 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     let delay = 1000;
     while (!stopping) {
       let conn: NatsConnection;
+      // Only dial with nats.js once the server answers: a timed-out nats.js connect can leak its socket.
+      if (!(await probeNats(identity.nats.servers, 5000))) {
+        if (stopping) break;
+        log.warn(
+          { servers: identity.nats.servers, retryInMs: delay },
+          "cannot reach NATS yet; telemetry goes to the outbox",
+        );
+        await sleep(delay);
+        delay = Math.min(30_000, delay * 2);
+        continue;
+      }
       try {
         conn = await connectNats({
           servers: identity.nats.servers,
@@ -352,17 +491,18 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // ---------------------------------------------------------------- timers
   publisher.start();
   loop.start();
+  periodic.start();
   const heartbeatTimer = setInterval(() => {
     sendHeartbeat();
     void saveStatus();
-  }, opts.heartbeatMs ?? 5000);
+  }, config.heartbeatSeconds * 1000);
   await saveStatus();
   log.info(
     {
       stateDir: opts.stateDir,
       rateHz,
       meter: meter.description,
-      input: source.description,
+      input: source?.description ?? "none",
       threads,
       agentVersion: AGENT_VERSION,
     },
@@ -374,11 +514,15 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     stopped ??= (async () => {
       log.info({}, "agent stopping");
       clearInterval(heartbeatTimer);
-      await loop.stop();
+      await loop.stop(config.shutdownDrainSeconds * 1000);
+      // Every queued API request has its answer by now (a result, or "shutting down").
+      await localApi?.close();
+      await periodic.stop();
       deployments.stop();
-      await publisher.stop(opts.shutdownDrainMs ?? 5000);
+      await publisher.stop(config.shutdownDrainSeconds * 1000);
       stopping = true;
       stopSignal.abort();
+      policyWatch?.stop();
       const conn = nc;
       if (conn && !conn.isClosed()) await conn.drain().catch(() => conn.close());
       await connectionLoop;
@@ -389,11 +533,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       await saveStatus();
       await slot.close();
       deviceState.stop();
+      meter.close?.();
       await lock.release();
       log.info({ outboxDepth: outbox.depth, inferences: stats.inferences }, "agent stopped");
     })();
     return stopped;
   };
 
-  return { boot, identity, stats, settled: () => deployments.idle(), stop };
+  return { boot, identity, stats, config, loop, api, settled: () => deployments.idle(), stop };
 }

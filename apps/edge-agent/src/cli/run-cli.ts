@@ -2,7 +2,9 @@ import { AgentError, errorMessage } from "../errors";
 import { AGENT_VERSION } from "../version";
 import { ENROLL_USAGE, enrollCommand } from "./commands/enroll";
 import { METERS_USAGE, metersCommand } from "./commands/meters";
+import { ROTATE_USAGE, rotateCommand } from "./commands/rotate";
 import { RUN_USAGE, runCommand } from "./commands/run";
+import { SIMULATE_USAGE, simulateCommand } from "./commands/simulate";
 import { STATUS_USAGE, statusCommand } from "./commands/status";
 import { type CliIo, EXIT, processIo } from "./io";
 
@@ -13,6 +15,8 @@ usage:
   ${RUN_USAGE}
   ${STATUS_USAGE}
   ${METERS_USAGE}
+  ${ROTATE_USAGE}
+  ${SIMULATE_USAGE}
 
 The state directory defaults to $EDGEWATT_AGENT_HOME or ~/.edgewatt-agent.`;
 
@@ -21,6 +25,8 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   run: runCommand,
   status: statusCommand,
   meters: metersCommand,
+  rotate: rotateCommand,
+  simulate: simulateCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; expected failures print one line on stderr. */

@@ -1,8 +1,12 @@
 /**
  * Enrollment: trade a one-time token for a device identity at the portal's POST /api/agent/enroll.
  * Every failure becomes an AgentError whose message tells the operator what to do.
+ *
+ * The agent generates its own NATS user key pair and sends only the public key. A portal running NATS in
+ * operator mode answers with a user JWT for that key; the agent stores it with its seed in identity.json.
  */
 import { arch, cpus, hostname, platform, totalmem } from "node:os";
+import { createNkeyPair, decodeUserJwt } from "@edgewatt/nats/auth";
 import {
   type EnergySource,
   type EnrollmentRequest,
@@ -46,6 +50,7 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<EnrollDev
     );
   }
 
+  const natsKey = createNkeyPair("user");
   const request: EnrollmentRequest = {
     token: opts.token,
     ...(opts.name ? { name: opts.name } : {}),
@@ -58,6 +63,7 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<EnrollDev
       memBytes: totalmem(),
     },
     meters: opts.meters,
+    natsPublicKey: natsKey.publicKey,
   };
   // The portal may live under a path prefix; keep it.
   const base = server.toString().replace(/\/+$/, "");
@@ -103,14 +109,49 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<EnrollDev
     );
   }
 
+  const credentials = pairCredentials(parsed.data.nats.credentials, natsKey, base);
   const identity: Identity = {
     ...parsed.data,
+    nats: { ...parsed.data.nats, ...(credentials ? { credentials } : {}) },
     server: base,
     enrolledAt: new Date().toISOString(),
     agentVersion: AGENT_VERSION,
+    natsUserSeed: natsKey.seed,
   };
   const identityPath = await writeIdentity(opts.stateDir, identity);
   return { identity, identityPath };
+}
+
+/**
+ * The credentials to connect with: the portal's JWT for this device's own key, with the seed the agent kept.
+ * (A portal that generated the key itself sends the seed along; then that pair is used as is.)
+ */
+export function pairCredentials(
+  issued: { jwt: string; seed?: string | undefined } | undefined,
+  key: { publicKey: string; seed: string },
+  base: string,
+): { jwt: string; seed: string } | undefined {
+  if (!issued) return undefined;
+  if (issued.seed) return { jwt: issued.jwt, seed: issued.seed };
+  let subject: string;
+  try {
+    subject = decodeUserJwt(issued.jwt).publicKey;
+  } catch (cause) {
+    throw new AgentError(
+      "NOT_A_PORTAL",
+      `${base} answered with NATS credentials that are not a valid user JWT`,
+      {
+        cause,
+      },
+    );
+  }
+  if (subject !== key.publicKey) {
+    throw new AgentError(
+      "NOT_A_PORTAL",
+      `${base} issued NATS credentials for another key (${subject}) than this device's (${key.publicKey})`,
+    );
+  }
+  return { jwt: issued.jwt, seed: key.seed };
 }
 
 function parseServerUrl(value: string): URL {
@@ -131,7 +172,7 @@ function parseServerUrl(value: string): URL {
   return url;
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   if (!text) return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -140,13 +181,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-function describeBody(res: Response, body: unknown): string {
+export function describeBody(res: Response, body: unknown): string {
   const type = res.headers.get("content-type") ?? "no content type";
   return body === undefined ? `with a non-JSON body (${type})` : "with an unexpected JSON body";
 }
 
 /** The useful part of an undici fetch failure: ECONNREFUSED, ENOTFOUND, a timeout… */
-function networkReason(err: unknown): string {
+export function networkReason(err: unknown): string {
   if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return "timed out";
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? errorMessage(err);

@@ -1,17 +1,15 @@
 /** What this machine can measure energy with. Honest: sensors the agent cannot read yet are listed as such. */
-import { access, readdir } from "node:fs/promises";
 import type { EnergySource } from "@edgewatt/protocol";
+import { AgentError } from "../errors";
 import { probeBatteryMeter } from "./battery-meter";
 import { probeHwmonMeter } from "./hwmon-meter";
-import { createModelMeter, DEFAULT_PROFILE, getPowerProfile } from "./model-meter";
+import { createModelMeter, DEFAULT_PROFILE } from "./model-meter";
+import { type NvmlOptions, probeNvmlMeter } from "./nvml-meter";
 import { probeRaplMeter } from "./rapl-meter";
 import type { SysfsOptions } from "./sysfs";
 import type { EnergyMeter } from "./types";
 
-export const RAPL_ENERGY_PATH = "/sys/class/powercap/intel-rapl:0/energy_uj";
-export const POWER_SUPPLY_DIR = "/sys/class/power_supply";
-
-export type MeterStatus = "active" | "detected, not yet supported" | "not detected";
+export type MeterStatus = "active" | "available" | "not detected";
 
 export interface MeterInfo {
   source: EnergySource;
@@ -19,35 +17,24 @@ export interface MeterInfo {
   detail: string;
 }
 
-export async function listMeters(profileName: string): Promise<MeterInfo[]> {
-  const profile = getPowerProfile(profileName);
-  const meters: MeterInfo[] = [
-    {
-      source: "model",
-      status: "active",
-      detail:
-        `profile ${profile.id} (${profile.label}), approximate: ` +
-        `process CPU time × ${profile.activeWattsPerCore} W/core + ${profile.idleWatts} W idle × wall time`,
-    },
-  ];
-  const rapl = await exists(RAPL_ENERGY_PATH);
-  meters.push({
-    source: "rapl",
-    status: rapl ? "detected, not yet supported" : "not detected",
-    detail: rapl ? `${RAPL_ENERGY_PATH} exists` : `${RAPL_ENERGY_PATH} not found`,
-  });
-  const supplies = await readdir(POWER_SUPPLY_DIR).catch(() => null);
-  meters.push({
-    source: "battery",
-    status: supplies && supplies.length > 0 ? "detected, not yet supported" : "not detected",
-    detail:
-      supplies === null
-        ? `${POWER_SUPPLY_DIR} not found`
-        : supplies.length === 0
-          ? `${POWER_SUPPLY_DIR} is empty`
-          : `${POWER_SUPPLY_DIR}: ${supplies.join(", ")}`,
-  });
-  return meters;
+/**
+ * Every meter this machine could use, in preference order, with the one the agent would pick marked `active`
+ * (or the one `prefer` names, when it is available). A meter that is not there says why.
+ */
+export async function listMeters(
+  profileName: string,
+  options: SysfsOptions & NvmlOptions & { prefer?: EnergySource | "auto" } = {},
+): Promise<MeterInfo[]> {
+  const detections = await detectMeters({ ...options, profile: profileName });
+  const active = chooseMeter(detections, options.prefer ?? "auto");
+  const infos: MeterInfo[] = detections.map((d) => ({
+    source: d.source,
+    status: d.available ? (d.meter === active ? "active" : "available") : "not detected",
+    detail: d.available ? d.meter.description : d.reason,
+  }));
+  for (const d of detections) if (d.available && d.meter !== active) d.meter.close?.();
+  active.close?.();
+  return infos;
 }
 
 /** The sources the agent reports with today (sent to the portal at enrollment). */
@@ -55,34 +42,27 @@ export function activeMeterSources(meters: MeterInfo[]): EnergySource[] {
   return meters.filter((m) => m.status === "active").map((m) => m.source);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** One candidate meter: usable, or the reason it is not. */
 export type MeterDetection =
   | { source: EnergySource; available: true; meter: EnergyMeter }
   | { source: EnergySource; available: false; reason: string };
 
-export interface DetectMetersOptions extends SysfsOptions {
+export interface DetectMetersOptions extends SysfsOptions, NvmlOptions {
   /** The power profile of the always-available `model` meter. */
   profile?: string;
 }
 
 /**
- * Probes the hardware meters under the sysfs root and returns every candidate in preference order:
- * rapl > hwmon > battery > model. The `model` meter is always available, so there is always a meter to use.
+ * Probes the hardware meters (sysfs under its root, nvidia-smi) and returns every candidate in preference order:
+ * rapl > hwmon > battery > nvml > model (CPU-side sensors first: onnxruntime-node runs on the CPU). Close the
+ * meters you do not use. The `model` meter is always available, so there is always a meter to use.
  */
 export async function detectMeters(options: DetectMetersOptions = {}): Promise<MeterDetection[]> {
   const probes = await Promise.all([
     probeRaplMeter(options),
     probeHwmonMeter(options),
     probeBatteryMeter(options),
+    probeNvmlMeter(options),
   ]);
   const detections: MeterDetection[] = probes.map((p) =>
     p.available
@@ -101,4 +81,40 @@ export async function detectMeters(options: DetectMetersOptions = {}): Promise<M
 export function pickBestMeter(detections: readonly MeterDetection[]): EnergyMeter {
   for (const d of detections) if (d.available) return d.meter;
   return createModelMeter(DEFAULT_PROFILE);
+}
+
+/**
+ * The meter to use: the best available for `auto`, else the named one — an AgentError saying why it cannot be
+ * used when it is not available (a configuration asking for a sensor the device lacks must not silently measure
+ * something else).
+ */
+export function chooseMeter(
+  detections: readonly MeterDetection[],
+  prefer: EnergySource | "auto",
+): EnergyMeter {
+  if (prefer === "auto") return pickBestMeter(detections);
+  const wanted = detections.find((d) => d.source === prefer);
+  if (wanted?.available) return wanted.meter;
+  const why = wanted && !wanted.available ? wanted.reason : `this agent has no ${prefer} meter`;
+  throw new AgentError(
+    "METER_UNAVAILABLE",
+    `meter "${prefer}" was asked for but cannot be used: ${why} — set meter to "auto" (or run \`edgewatt-agent meters\` to see what this device has)`,
+  );
+}
+
+/** Detects the meters, keeps the one `prefer` asks for (see chooseMeter) and closes the others. */
+export async function selectMeter(
+  options: DetectMetersOptions,
+  prefer: EnergySource | "auto",
+): Promise<EnergyMeter> {
+  const detections = await detectMeters(options);
+  let chosen: EnergyMeter;
+  try {
+    chosen = chooseMeter(detections, prefer);
+  } catch (err) {
+    for (const d of detections) if (d.available) d.meter.close?.();
+    throw err;
+  }
+  for (const d of detections) if (d.available && d.meter !== chosen) d.meter.close?.();
+  return chosen;
 }

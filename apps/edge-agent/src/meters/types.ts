@@ -21,4 +21,6 @@ export interface EnergyMeter {
   /** A human description: the profile a model meter uses, the sensor a hardware meter reads. */
   readonly description: string;
   measure<T>(fn: () => T | Promise<T>): Promise<Measurement<T>>;
+  /** Releases what the meter holds (a poller process); absent when there is nothing to release. */
+  close?(): void;
 }

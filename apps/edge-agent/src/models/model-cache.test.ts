@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,5 +34,28 @@ describe("model cache", () => {
     await writeFile(cache.pathFor(sha), "x");
     await writeFile(join(dir, "unrelated.txt"), "y");
     expect(await cache.list()).toEqual([{ sha256: sha, sizeBytes: 1, note: null }]);
+  });
+
+  it("prunes least recently used files past its bound, never the protected ones", async () => {
+    const cache = new ModelCache(dir, { maxBytes: 250 });
+    const shas = ["a", "b", "c"].map((c) => c.repeat(64));
+    for (const [i, sha] of shas.entries()) {
+      await writeFile(cache.pathFor(sha), Buffer.alloc(100));
+      await writeFile(join(dir, `${sha}.json`), "{}");
+      const t = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+      await utimes(cache.pathFor(sha), t, t);
+    }
+    // a is the oldest but protected: b goes instead.
+    cache.protect([shas[0] as string]);
+    const first = await cache.prune();
+    expect(first).toEqual({ removed: [shas[1]], totalBytes: 200, fits: true });
+    expect((await readdir(dir)).sort()).toEqual(
+      [`${shas[0]}.json`, `${shas[0]}.onnx`, `${shas[2]}.json`, `${shas[2]}.onnx`].sort(),
+    );
+    // Room for a 100-byte download: c goes; a stays even though the bound then still does not hold.
+    const second = await cache.prune(100);
+    expect(second).toEqual({ removed: [shas[2]], totalBytes: 100, fits: true });
+    const third = await cache.prune(200);
+    expect(third).toEqual({ removed: [], totalBytes: 100, fits: false });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { getObjectToFile } from "@edgewatt/nats";
 import type { VariantManifest } from "@edgewatt/protocol";
@@ -37,8 +37,55 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
+export interface ModelCacheOptions {
+  /** Most bytes of model files kept; past it the least recently used unprotected files go. */
+  maxBytes?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
 export class ModelCache {
-  constructor(readonly dir: string) {}
+  private protectedSha = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: ModelCacheOptions = {},
+  ) {}
+
+  get maxBytes(): number {
+    return this.opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Files the current deployment serves from: never pruned (replaces the previous set). */
+  protect(sha256s: Iterable<string>): void {
+    this.protectedSha = new Set(sha256s);
+  }
+
+  /**
+   * Deletes the least recently used files (by mtime, touched on every use) until the cache fits `maxBytes`
+   * with room for `reserveBytes` more. Protected files stay even when they alone exceed the bound; the
+   * return value says what was removed and whether the bound holds.
+   */
+  async prune(reserveBytes = 0): Promise<{ removed: string[]; totalBytes: number; fits: boolean }> {
+    const limit = this.maxBytes - reserveBytes;
+    const entries: Array<{ sha256: string; size: number; mtimeMs: number }> = [];
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{64}\.onnx$/.test(name)) continue;
+      const st = await stat(join(this.dir, name)).catch(() => null);
+      if (st) entries.push({ sha256: name.slice(0, 64), size: st.size, mtimeMs: st.mtimeMs });
+    }
+    let total = entries.reduce((n, e) => n + e.size, 0);
+    const removed: string[] = [];
+    entries.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const e of entries) {
+      if (total <= limit) break;
+      if (this.protectedSha.has(e.sha256)) continue;
+      await rm(this.pathFor(e.sha256), { force: true });
+      await rm(join(this.dir, `${e.sha256}.json`), { force: true });
+      total -= e.size;
+      removed.push(e.sha256);
+    }
+    return { removed, totalBytes: total, fits: total <= limit };
+  }
 
   pathFor(sha256: string): string {
     return join(this.dir, `${sha256}.onnx`);
@@ -65,7 +112,18 @@ export class ModelCache {
   ): Promise<{ path: string; downloaded: boolean }> {
     await ensurePrivateDir(this.dir);
     const path = this.pathFor(variant.sha256);
-    if (await this.hasVerified(variant.sha256)) return { path, downloaded: false };
+    if (await this.hasVerified(variant.sha256)) {
+      const now = new Date();
+      await utimes(path, now, now).catch(() => {});
+      return { path, downloaded: false };
+    }
+    const pruned = await this.prune(variant.sizeBytes);
+    if (!pruned.fits) {
+      this.opts.log?.warn(
+        { maxBytes: this.maxBytes, totalBytes: pruned.totalBytes, needBytes: variant.sizeBytes },
+        "model cache is over its bound with files in use; downloading anyway (raise cacheMaxMiB)",
+      );
+    }
 
     const info = await store.info(variant.objectName);
     if (!info) {

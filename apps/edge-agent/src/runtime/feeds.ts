@@ -1,6 +1,7 @@
 /**
  * Input tensors built from a variant manifest's input specs: symbolic (or negative) dims become 1, float inputs
- * take values from the input source, integer inputs take token ids.
+ * take values from the input source (4-D ones [N, C, H, W] as images when the source can fill images), integer
+ * inputs take token ids.
  */
 import type { TensorSpec } from "@edgewatt/protocol";
 import { Tensor } from "onnxruntime-node";
@@ -52,19 +53,28 @@ export function planFeeds(specs: TensorSpec[]): FeedPlan[] {
   });
 }
 
+function isNchw(dims: number[]): dims is [number, number, number, number] {
+  return dims.length === 4;
+}
+
+function fillFloatInput(source: InputSource, data: Float32Array | Float64Array, dims: number[]): void {
+  if (source.fillImage && isNchw(dims)) source.fillImage(data, dims);
+  else source.fillFloats(data);
+}
+
 export function buildFeeds(plans: FeedPlan[], source: InputSource): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   for (const plan of plans) {
     switch (plan.kind) {
       case "float32": {
         const data = new Float32Array(plan.size);
-        source.fillFloats(data);
+        fillFloatInput(source, data, plan.dims);
         feeds[plan.name] = new Tensor("float32", data, plan.dims);
         break;
       }
       case "float64": {
         const data = new Float64Array(plan.size);
-        source.fillFloats(data);
+        fillFloatInput(source, data, plan.dims);
         feeds[plan.name] = new Tensor("float64", data, plan.dims);
         break;
       }

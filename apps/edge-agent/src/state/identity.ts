@@ -1,14 +1,27 @@
-/** identity.json: what enrollment returned, plus where and when the device enrolled. */
+/**
+ * identity.json: what enrollment returned, plus where and when the device enrolled, and the device's own NATS
+ * key pair. The file is private (0600): with NATS in operator mode `nats.credentials` holds the user JWT the
+ * portal minted and the seed the agent generated (the portal never saw it).
+ */
 import { ZEnrollmentResponse } from "@edgewatt/protocol";
 import { z } from "zod";
 import { AgentError } from "../errors";
 import { ensurePrivateDir, readOptionalFile, statePaths, writePrivateFile } from "./paths";
+
+const NatsUserSeed = z.string().regex(/^SU[A-Z2-7]{56}$/, "a NATS user seed (SU…)");
 
 export const ZIdentity = ZEnrollmentResponse.extend({
   /** The portal the device enrolled with. */
   server: z.url(),
   enrolledAt: z.string(),
   agentVersion: z.string(),
+  /**
+   * The seed of the device's NATS user key, whose public key the portal knows. Kept even when the portal issued
+   * no credentials (NATS without auth), so that `edgewatt-agent rotate` can later obtain some.
+   */
+  natsUserSeed: NatsUserSeed.optional(),
+  /** A key generated for a rotation whose answer has not been stored yet (see `rotate`). */
+  natsNextSeed: NatsUserSeed.optional(),
 });
 export type Identity = z.infer<typeof ZIdentity>;
 

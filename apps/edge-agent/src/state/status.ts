@@ -10,8 +10,45 @@ export const ZAgentStatus = z.object({
   updatedAt: z.string(),
   running: z.boolean(),
   connected: z.boolean(),
-  meter: z.object({ source: z.string(), description: z.string() }),
+  meter: z.object({
+    source: z.string(),
+    description: z.string(),
+    /** Measurements the model meter took because the sensor could not be read. */
+    fallbacks: z.number().default(0),
+    degraded: z.object({ since: z.string(), reason: z.string() }).nullable().default(null),
+  }),
   input: z.string(),
+  /** Where the local inference API listens. */
+  api: z
+    .object({ http: z.string().nullable(), socket: z.string().nullable() })
+    .default({ http: null, socket: null }),
+  policy: z
+    .object({
+      mode: z.string(),
+      policyId: z.string().nullable(),
+      version: z.number().nullable(),
+      note: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
+  sessions: z
+    .array(
+      z.object({
+        variant: z.string(),
+        threads: z.number(),
+        state: z.string(),
+        estimatedBytes: z.number(),
+        inUse: z.number(),
+        error: z.string().nullable(),
+        /** This device's measured energy per inference of the variant (EWMA, J), once it has run. */
+        observedEnergyJ: z.number().nullable().default(null),
+      }),
+    )
+    .default([]),
+  queue: z
+    .object({ critical: z.number(), normal: z.number(), background: z.number() })
+    .nullable()
+    .default(null),
   assignment: z
     .object({
       deploymentId: z.string(),

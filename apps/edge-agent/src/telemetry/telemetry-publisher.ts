@@ -1,8 +1,9 @@
 /**
- * Batches telemetry samples (every `flushMs` or `maxBatch` samples), writes each batch to the outbox, and drains
+ * Batches telemetry samples (every `flushMs` or `maxBatch` samples), hands each batch to the outbox, and drains
  * the outbox to JetStream in order. A batch leaves the outbox only after its PubAck; a failed publish leaves it in
- * place and the drain retries with backoff (immediately after a reconnect). Nothing here ever throws into the
- * inference loop.
+ * place and the drain retries with backoff (immediately after a reconnect). When the outbox's disk refuses writes
+ * the outbox holds batches in memory and this logs one error per episode (and one more if it starts dropping).
+ * Nothing here ever throws into the inference loop.
  */
 import type { Logger } from "@edgewatt/nats";
 import {
@@ -31,6 +32,8 @@ export interface TelemetryPublisherOptions {
   maxBatch?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Marks every batch as coming from a simulated device (default false). */
+  simulated?: boolean;
 }
 
 export interface TelemetryStats {
@@ -65,6 +68,13 @@ export class TelemetryPublisher {
   private readonly maxBatch: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  /** The outbox disk problem being reported (one error when it starts, one info line when it ends). */
+  private episode: {
+    since: number;
+    droppedBefore: number;
+    movedBefore: number;
+    reportedDrops: boolean;
+  } | null = null;
 
   constructor(private readonly opts: TelemetryPublisherOptions) {
     this.flushMs = opts.flushMs ?? 1000;
@@ -116,7 +126,7 @@ export class TelemetryPublisher {
           orgId: this.opts.orgId,
           deviceId: this.opts.deviceId,
           boot: this.opts.boot,
-          simulated: false,
+          simulated: this.opts.simulated ?? false,
           samples,
         });
         await this.opts.outbox.append({
@@ -126,14 +136,69 @@ export class TelemetryPublisher {
         });
         this.stats.batches++;
       } catch (err) {
-        // The disk is the one place a batch could be lost; say so loudly but keep the loop alive.
+        // The outbox holds what the disk refuses, so this is a bug, not a full disk; keep the loop alive.
         this.opts.log.error(
           { err: errorMessage(err), samples: samples.length },
-          "cannot write telemetry batch to the outbox",
+          "cannot queue telemetry batch in the outbox; its samples are lost",
         );
       }
     }
+    // Nothing new to append, but held batches still want the disk (the outbox paces the retries).
+    if (this.opts.outbox.stats.heldInMemory > 0) await this.opts.outbox.persistHeld();
+    this.watchOutbox();
     this.kick(false);
+  }
+
+  /** Logs the start and end of an outbox disk problem once each, and the first drop during one. */
+  private watchOutbox(): void {
+    const outbox = this.opts.outbox;
+    const problem = outbox.problem;
+    const held = outbox.stats.heldInMemory;
+    const plural = (n: number) => `${n} batch${n === 1 ? "" : "es"}`;
+    if (problem && !this.episode) {
+      this.episode = {
+        since: problem.since,
+        droppedBefore: outbox.stats.dropped,
+        movedBefore: outbox.movedToDisk,
+        reportedDrops: false,
+      };
+      this.opts.log.error(
+        {
+          dir: outbox.dir,
+          code: problem.code,
+          err: problem.message,
+          heldInMemory: held,
+          maxMemoryEntries: outbox.maxMemoryEntries,
+          maxMemoryBytes: outbox.maxMemoryBytes,
+        },
+        `${problem.summary}; ${plural(held)} held in memory until then (published from memory while the broker ` +
+          `is reachable; past ${plural(outbox.maxMemoryEntries)} or ${Math.round(outbox.maxMemoryBytes / 1048576)} MiB ` +
+          "the oldest are dropped; held batches do not survive a restart)",
+      );
+    }
+    const episode = this.episode;
+    if (!episode) return;
+    const dropped = outbox.stats.dropped - episode.droppedBefore;
+    if (problem && dropped > 0 && !episode.reportedDrops) {
+      episode.reportedDrops = true;
+      this.opts.log.error(
+        { dir: outbox.dir, code: problem.code, dropped, heldInMemory: held },
+        `telemetry is being lost: the outbox at ${outbox.dir} still refuses writes and the in-memory queue is full, ` +
+          `so the oldest batches are dropped — ${problem.summary}`,
+      );
+    }
+    if (!problem) {
+      this.episode = null;
+      this.opts.log.info(
+        {
+          dir: outbox.dir,
+          movedToDisk: outbox.movedToDisk - episode.movedBefore,
+          dropped,
+          lastedMs: Date.now() - episode.since,
+        },
+        `outbox at ${outbox.dir} accepts writes again; ${plural(outbox.movedToDisk - episode.movedBefore)} moved from memory to disk`,
+      );
+    }
   }
 
   /** Starts a drain unless one is running (then it runs once more after it). */
@@ -158,6 +223,7 @@ export class TelemetryPublisher {
     do {
       this.drainAgain = false;
       const ok = await this.drainOnce();
+      this.watchOutbox();
       if (!ok) {
         this.scheduleRetry();
         return;
@@ -241,5 +307,17 @@ export class TelemetryPublisher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.publish = null;
+    // A last try for what the disk refused; what still fails dies with the process.
+    const outbox = this.opts.outbox;
+    if (outbox.stats.heldInMemory > 0) await outbox.persistHeld({ force: true });
+    this.watchOutbox();
+    const held = outbox.stats.heldInMemory;
+    if (held > 0) {
+      this.opts.log.error(
+        { dir: outbox.dir, heldInMemory: held, code: outbox.problem?.code ?? null },
+        `${held} telemetry batch${held === 1 ? "" : "es"} held in memory could not be written to ${outbox.dir} and ` +
+          `${held === 1 ? "is" : "are"} lost with this process — ${outbox.problem?.summary ?? "the disk refused them"}`,
+      );
+    }
   }
 }

@@ -78,6 +78,12 @@ export function toServiceError(err: unknown): ServiceErrorType {
   if (err instanceof EdgewattNatsError) {
     if (err.code === "CONNECT_FAILED") return new ServiceError("UNAVAILABLE", err.message, { cause: err });
     if (err.code === "OBJECT_NOT_FOUND") return new ServiceError("NOT_FOUND", err.message, { cause: err });
+    if (err.code === "ACCOUNT_UPDATE_FAILED")
+      return new ServiceError("UNAVAILABLE", err.message, { cause: err });
+    if (err.code === "INVALID_NKEY") return new ServiceError("BAD_REQUEST", err.message, { cause: err });
+    if (err.code === "ROTATION_PROOF_INVALID") {
+      return new ServiceError("UNAUTHENTICATED", err.message, { cause: err });
+    }
   }
   if (isEngineError(err) && USER_FIXABLE_ENGINE_CODES.has(err.code)) {
     return new ServiceError("MODEL_INVALID", err.message, { cause: err });

@@ -20,6 +20,9 @@ export function createVariantMetrics(
         }
       : null,
     latencyMsP50: variant.figures.latencyP50Ms_t1?.value ?? null,
+    // Modelled per-inference energy at one thread (CPU time × the run's power profile); the agent's
+    // scheduler ranks the ladder with it until it has measured the variant on its own device.
+    energyJPerInference: variant.figures.energyJPerInference_t1?.value ?? null,
     sizeRatio: originalSizeBytes > 0 ? variant.sizeBytes / originalSizeBytes : null,
     figures: variant.figures,
     ratios: variant.ratios,

@@ -33,6 +33,7 @@ export async function insertTelemetryBatch(
     cpuPct: s.state.cpuPct,
     memBytes: s.state.memBytes,
     queueDepth: s.state.queueDepth,
+    decision: s.decision,
     simulated: batch.simulated,
   }));
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };

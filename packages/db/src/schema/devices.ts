@@ -102,5 +102,10 @@ export const devices = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [index("devices_org_idx").on(t.orgId, t.createdAt), index("devices_group_idx").on(t.groupId)],
+  (t) => [
+    index("devices_org_idx").on(t.orgId, t.createdAt),
+    index("devices_group_idx").on(t.groupId),
+    // A NATS user key belongs to one device: revoking one device can never revoke another's key.
+    uniqueIndex("devices_nats_public_key_uq").on(t.natsPublicKey),
+  ],
 );

@@ -4,6 +4,7 @@ export * from "./deployments";
 export * from "./devices";
 export * from "./ids-compat";
 export * from "./models";
+export * from "./nats-auth";
 export * from "./orgs";
 export * from "./relations";
 export * from "./telemetry";

@@ -78,6 +78,7 @@ export type VariantMetrics = {
   params?: number;
   fidelity?: { cosine: number; maxAbsError: number; samples: number } | null;
   latencyMsP50?: number | null;
+  energyJPerInference?: number | null;
   [k: string]: unknown;
 };
 

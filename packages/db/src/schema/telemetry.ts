@@ -1,10 +1,11 @@
-import { ENERGY_SOURCES, POWER_STATES, PRIORITIES } from "@edgewatt/protocol";
+import { ENERGY_SOURCES, POWER_STATES, PRIORITIES, type TelemetrySample } from "@edgewatt/protocol";
 import {
   bigint,
   boolean,
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   real,
@@ -12,6 +13,8 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+export type TelemetryDecision = NonNullable<TelemetrySample["decision"]>;
 
 export const energySourceEnum = pgEnum("energy_source", ENERGY_SOURCES);
 export const priorityEnum = pgEnum("priority", PRIORITIES);
@@ -45,6 +48,8 @@ export const telemetrySamples = pgTable(
     cpuPct: real("cpu_pct"),
     memBytes: bigint("mem_bytes", { mode: "number" }),
     queueDepth: integer("queue_depth").notNull().default(0),
+    /** Why the scheduler ran this variant (inference samples): reason, policy mode/version, wanted variant. */
+    decision: jsonb("decision").$type<TelemetryDecision>(),
     simulated: boolean("simulated").notNull().default(false),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },

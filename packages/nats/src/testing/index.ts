@@ -1,5 +1,6 @@
 /**
- * Starts a fresh nats-server (JetStream on, its own store dir, a random free port) for one test suite.
+ * Starts a fresh nats-server (JetStream on, its own store dir, a random free port) for one test suite, without
+ * auth or, given `authConfig`, in operator (decentralized JWT) mode.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,7 +13,19 @@ export interface TestNatsServer {
   url: string;
   port: number;
   storeDir: string;
+  /** Everything the server printed so far (for assertions on refusals). */
+  output(): string;
   stop(): Promise<void>;
+}
+
+export interface StartNatsServerOptions {
+  /** Appended to the generated config file. */
+  extraConfig?: string;
+  /**
+   * Operator-mode config (e.g. `renderServerAuthConfig` from `@edgewatt/nats/auth`), or a function of the
+   * server's own directory that renders it (so the resolver dir lives there too). Without it: no auth.
+   */
+  authConfig?: string | ((dir: string) => string);
 }
 
 export async function freePort(): Promise<number> {
@@ -32,22 +45,31 @@ export function natsServerBinary(): string {
   return process.env.NATS_SERVER_BIN ?? "nats-server";
 }
 
-/** Starts nats-server with JetStream; `extraConfig` is appended to the generated config file. */
-export async function startNatsServer(opts: { extraConfig?: string } = {}): Promise<TestNatsServer> {
+/** Starts nats-server with JetStream; see StartNatsServerOptions. */
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<TestNatsServer> {
   const dir = await mkdtemp(join(tmpdir(), "ew-nats-"));
   const port = await freePort();
   const conf = join(dir, "nats.conf");
+  const auth = typeof opts.authConfig === "function" ? opts.authConfig(dir) : (opts.authConfig ?? "");
   await writeFile(
     conf,
-    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n${opts.extraConfig ?? ""}\n`,
+    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n${auth}\n${opts.extraConfig ?? ""}\n`,
   );
   const bin = existsOnPath(natsServerBinary()) ? natsServerBinary() : "/usr/sbin/nats-server";
   const proc = spawn(bin, ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const collect = (d: Buffer) => {
+    // Keep the last 256 KiB: enough for any assertion, bounded for a long suite.
+    output = (output + d.toString()).slice(-262_144);
+  };
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
   await waitForReady(proc, port);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir: dir,
+    output: () => output,
     async stop() {
       await stopProcess(proc);
       await rm(dir, { recursive: true, force: true });

@@ -2,12 +2,18 @@
 import { serverEnv } from "../../env";
 import { auth } from "../auth";
 import { getDb } from "../db";
-import { getNats } from "../nats";
+import { getNats, getNatsAuth } from "../nats";
 import type { TRPCContext } from "./init";
 
 export async function createTRPCContext(opts: { req: Request }): Promise<TRPCContext> {
   const session = await auth();
-  return { claims: session?.claims, db: getDb(), nats: getNats, origin: publicOrigin(opts.req) };
+  return {
+    claims: session?.claims,
+    db: getDb(),
+    nats: getNats,
+    natsAuth: getNatsAuth,
+    origin: publicOrigin(opts.req),
+  };
 }
 
 /** EDGEWATT_PUBLIC_URL when set; otherwise the origin the browser used (honouring X-Forwarded-*). */

@@ -12,11 +12,14 @@ import { logServiceError, toServiceError, trpcCodeFor } from "../error-mapping";
 import { ServiceError } from "../errors";
 import { type Actor, requireWriter } from "../services/actor";
 import { resolveActor } from "../services/auth/resolve-actor";
+import type { NatsAuth } from "../services/nats-auth/nats-auth";
 
 export interface TRPCContext {
   claims: SessionClaims | undefined;
   db: Db;
   nats: () => Promise<NatsConnection>;
+  /** Per-device NATS credentials (operator mode); absent or null when NATS runs without auth. */
+  natsAuth?: () => NatsAuth | null;
   /** The portal's public origin: EDGEWATT_PUBLIC_URL, else the request's. */
   origin: string;
 }

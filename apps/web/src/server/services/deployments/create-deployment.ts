@@ -141,5 +141,11 @@ function toManifest(model: Model, v: ReadyVariant): VariantManifest {
     outputs: model.inspection.outputs,
     fidelity:
       typeof fidelity === "number" && Number.isFinite(fidelity) ? Math.max(-1, Math.min(1, fidelity)) : null,
+    energyJ: positiveOrNull(v.metrics.energyJPerInference),
+    latencyMs: positiveOrNull(v.metrics.latencyMsP50),
   };
+}
+
+function positiveOrNull(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
 }

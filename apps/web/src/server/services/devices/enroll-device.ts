@@ -2,11 +2,16 @@
  * Agent enrollment (POST /api/agent/enroll): spends one use of the enrollment token and creates the
  * device in the token's org and group, in one transaction (a failed enrollment spends nothing), with
  * an audit record whose actor is the new device. Returns what the agent needs to connect.
+ *
+ * With NATS in operator mode (`natsAuth` given) the agent must send the public key of the NATS key pair it
+ * generated; the answer then carries the device's user JWT (never a seed: the agent keeps its own).
  */
 import {
   consumeEnrollmentToken,
   createDevice,
   type Db,
+  isNatsUserKeyTaken,
+  isUniqueViolation,
   newId,
   type TokenRejection,
   writeAudit,
@@ -22,6 +27,8 @@ import {
 } from "@edgewatt/protocol";
 import { findEnrollmentTokenByHash } from "../../data/enrollment-token-by-hash";
 import { ServiceError } from "../../errors";
+import { mintDeviceCredentials } from "../nats-auth/mint-device-credentials";
+import type { NatsAuth } from "../nats-auth/nats-auth";
 import { hashTokenSecret } from "../tokens/token-secret";
 
 export interface EnrollDeviceOptions {
@@ -29,6 +36,8 @@ export interface EnrollDeviceOptions {
   request: EnrollmentRequest;
   /** NATS URL(s) handed to the agent (comma-separated allowed). */
   natsServers: string;
+  /** Set when NATS runs in operator mode: the device gets its own credentials. */
+  natsAuth?: NatsAuth | null;
   now?: Date;
 }
 
@@ -38,11 +47,20 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<Enrollmen
   const { db, request } = opts;
   const now = opts.now ?? new Date();
   const tokenHash = hashTokenSecret(request.token);
+  const natsAuth = opts.natsAuth ?? null;
+  const natsPublicKey = request.natsPublicKey ?? null;
+  if (natsAuth && !natsPublicKey) {
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "This portal gives every device its own NATS credentials, and this agent sent no NATS public key; upgrade the agent and enroll again.",
+    );
+  }
 
-  const device = await db.transaction(async (tx) => {
+  const { device, credentials } = await db.transaction(async (tx) => {
     const consumed = await consumeEnrollmentToken(tx, tokenHash, now);
     if (!consumed.ok) throw await rejection(tx, tokenHash, consumed.reason);
     const token = consumed.token;
+    if (natsPublicKey && (await isNatsUserKeyTaken(tx, natsPublicKey))) throw keyTaken();
     const deviceId = newId("dev");
     const created = await createDevice(tx, {
       id: deviceId,
@@ -52,8 +70,10 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<Enrollmen
       platform: request.platform,
       meters: request.meters,
       agentVersion: request.agentVersion,
-      natsPublicKey: request.natsPublicKey ?? null,
+      natsPublicKey,
       enrollmentTokenId: token.id,
+    }).catch((err: unknown) => {
+      throw isUniqueViolation(err, "devices_nats_public_key_uq") ? keyTaken() : err;
     });
     await writeAudit(tx, {
       orgId: token.orgId,
@@ -67,9 +87,20 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<Enrollmen
         agentVersion: request.agentVersion,
         platform: request.platform,
         meters: request.meters,
+        natsCredentials: natsAuth ? "jwt" : "none",
       },
     });
-    return created;
+    const credentials =
+      natsAuth && natsPublicKey
+        ? await mintDeviceCredentials({
+            db: tx,
+            auth: natsAuth,
+            orgId: created.orgId,
+            deviceId: created.id,
+            userPublicKey: natsPublicKey,
+          })
+        : null;
+    return { device: created, credentials };
   });
 
   return ZEnrollmentResponse.parse({
@@ -82,6 +113,7 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<Enrollmen
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
+      ...(credentials ? { credentials } : {}),
     },
     buckets: { deploy: KV_BUCKETS.deploy, policy: KV_BUCKETS.policy, models: OBJECT_BUCKETS.models },
     assignmentKey: kvKeys.deviceAssignment(device.orgId, device.id),
@@ -91,6 +123,13 @@ export async function enrollDevice(opts: EnrollDeviceOptions): Promise<Enrollmen
       prefix: subjects.devicePrefix(device.orgId, device.id),
     },
   } satisfies EnrollmentResponse);
+}
+
+function keyTaken(): ServiceError {
+  return new ServiceError(
+    "CONFLICT",
+    "This NATS public key is already used by another device (or was revoked); enroll again so the agent makes a new key pair.",
+  );
 }
 
 async function rejection(db: Db, tokenHash: string, reason: TokenRejection): Promise<ServiceError> {

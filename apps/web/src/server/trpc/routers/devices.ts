@@ -13,9 +13,13 @@ export const devicesRouter = createTRPCRouter({
     .input(z.object({ deviceId: ZId, sampleLimit: z.number().int().min(1).max(500).default(50) }))
     .query(({ ctx, input }) => getDeviceDetail({ db: ctx.db, actor: ctx.actor, ...input })),
 
-  revoke: writerProcedure
-    .input(z.object({ deviceId: ZId }))
-    .mutation(async ({ ctx, input }) =>
-      revokeDevice({ db: ctx.db, nc: await ctx.nats(), actor: ctx.actor, deviceId: input.deviceId }),
-    ),
+  revoke: writerProcedure.input(z.object({ deviceId: ZId })).mutation(async ({ ctx, input }) =>
+    revokeDevice({
+      db: ctx.db,
+      nc: await ctx.nats(),
+      natsAuth: ctx.natsAuth?.() ?? null,
+      actor: ctx.actor,
+      deviceId: input.deviceId,
+    }),
+  ),
 });

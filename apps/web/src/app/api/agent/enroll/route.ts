@@ -1,7 +1,9 @@
 /**
  * POST /api/agent/enroll — body ZEnrollmentRequest (JSON). 200 → ZEnrollmentResponse; errors are
  * ZApiError {error:{code,message}}: 400 BAD_REQUEST, 401 TOKEN_UNKNOWN | TOKEN_EXPIRED |
- * TOKEN_EXHAUSTED | TOKEN_REVOKED, 503 when the database is unreachable.
+ * TOKEN_EXHAUSTED | TOKEN_REVOKED, 409 CONFLICT (NATS key already in use), 503 when the database (or, with
+ * EDGEWATT_NATS_AUTH=jwt, NATS) is unreachable. With EDGEWATT_NATS_AUTH=jwt the request must carry natsPublicKey
+ * and the answer carries nats.credentials.jwt.
  */
 import { ZEnrollmentRequest } from "@edgewatt/protocol";
 import { z } from "zod";
@@ -9,6 +11,7 @@ import { serverEnv } from "@/env";
 import { getDb } from "@/server/db";
 import { httpErrorResponse } from "@/server/error-mapping";
 import { ServiceError } from "@/server/errors";
+import { getNatsAuth } from "@/server/nats";
 import { enrollDevice } from "@/server/services/devices/enroll-device";
 
 export const runtime = "nodejs";
@@ -49,6 +52,7 @@ export async function POST(req: Request): Promise<Response> {
       db: getDb(),
       request: parsed.data,
       natsServers: serverEnv().publicNatsUrl,
+      natsAuth: getNatsAuth(),
     });
     return Response.json(response, { status: 200 });
   } catch (err) {
