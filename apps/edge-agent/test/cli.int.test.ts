@@ -48,7 +48,10 @@ describe("edgewatt-agent CLI", () => {
 
   it.each([
     [["run", "--rate", "fast"], /--rate must be a positive number/],
-    [["run", "--input", "data.csv"], /--input must be one of random \| csv:<path.* \| images:<path.* \| none/],
+    [
+      ["run", "--input", "data.csv"],
+      /--input must be one of random \| csv:<path.* \| images:<path.* \| none/,
+    ],
     [["run", "--profile", "toaster"], /unknown power profile "toaster"/],
     [["run", "--bogus"], /Unknown option '--bogus'/],
     [["enroll", "--token", "ewt_x"], /enroll needs --server and --token/],

@@ -70,6 +70,9 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** How nats-server words a refused user (bad, expired or revoked JWT). */
+const AUTH_REFUSED = /authorization violation|authentication|user authentication (expired|revoked)|revoked/i;
+
 export function newBootId(): string {
   return `${Date.now().toString(36)}-${randomBytes(5).toString("hex")}`;
 }
@@ -104,7 +107,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   let source: InputSource | null;
   if (opts.input && "fillFloats" in opts.input) source = opts.input;
   else if (opts.input) source = await openInputSource(opts.input);
-  else source = config.input === "none" ? null : await openInputSource(parseInputSpec(config.input));
+  else source = config.input === "none" ? null : await openInputSource(parseInputSpec(config.input), { log });
 
   await ensurePrivateDir(paths.root);
   const lock = await acquireRunLock(paths.root);
@@ -423,6 +426,17 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
           publisher.setPublisher(null);
           log.warn({ server: s.server }, "disconnected from NATS; telemetry goes to the outbox");
           void saveStatus();
+        } else if (s.type === "error" && AUTH_REFUSED.test(String(s.error?.message ?? ""))) {
+          // Revoked or rotated credentials: reconnecting with them would fail forever. Close, so the connection
+          // loop reads identity.json again (a `rotate` may have written new ones) and backs off meanwhile.
+          reportError(
+            `NATS refused this device's credentials (${s.error.message}): they were revoked or rotated — run \`edgewatt-agent rotate\`, or enroll again with --force`,
+          );
+          log.error(
+            { err: String(s.error.message) },
+            "NATS refused the device's credentials; telemetry goes to the outbox",
+          );
+          void conn.close().catch(() => undefined);
         } else if (s.type === "reconnect") {
           stats.connected = true;
           log.info(
@@ -454,10 +468,13 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         continue;
       }
       try {
+        // identity.json again: `edgewatt-agent rotate` may have replaced the credentials since the last attempt.
+        const current = await getIdentity(opts.stateDir).catch(() => identity);
         conn = await connectNats({
           servers: identity.nats.servers,
           name: `edgewatt-agent ${identity.deviceId}`,
-          credentials: identity.nats.credentials,
+          credentials:
+            current.deviceId === identity.deviceId ? current.nats.credentials : identity.nats.credentials,
           reconnectForever: true,
         });
       } catch (err) {

@@ -73,13 +73,8 @@ export class ImageSource implements InputSource {
     try {
       info = await stat(path);
     } catch (cause) {
-      throw new AgentError(
-        "USAGE",
-        `cannot read ${spec} (${errorMessage(cause)}); pass ${ACCEPTED_IMAGE_FORMATS}`,
-        {
-          cause,
-        },
-      );
+      const why = `cannot read ${spec} (${errorMessage(cause)}); pass ${ACCEPTED_IMAGE_FORMATS}`;
+      throw new AgentError("USAGE", why, { cause });
     }
     if (!info.isDirectory()) {
       return new ImageSource(await readImageFile(path, spec), path, opts.normalisation);
@@ -101,8 +96,9 @@ export class ImageSource implements InputSource {
   fillImage(out: Float32Array | Float64Array, shape: NchwShape): void {
     const [n, c, h, w] = shape;
     const stride = c * h * w;
-    for (let i = 0; i < n && (i + 1) * stride <= out.length; i++)
+    for (let i = 0; i < n && (i + 1) * stride <= out.length; i++) {
       this.writeImage(this.next(), out, i * stride, c, h, w);
+    }
   }
 
   /** Without a shape: the images at their own size, one after another until `out` is full. */

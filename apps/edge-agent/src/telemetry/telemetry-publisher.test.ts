@@ -120,3 +120,43 @@ describe("telemetry publisher on a full disk (a real 64 KiB tmpfs), offline", ()
     ]);
   });
 });
+
+describe("telemetry publisher: samples a meter or clock got wrong", () => {
+  it("drops them with a warning and keeps the sequence contiguous for the rest", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ew-publisher-invalid-"));
+    try {
+      const outbox = await Outbox.open(join(dir, "outbox"), { maxEntries: 100 });
+      const log = createRecordingLogger();
+      const publisher = new TelemetryPublisher({
+        outbox,
+        orgId: "org_a",
+        deviceId: "dev_a",
+        boot: "boot1",
+        subject: "ew.org_a.dev.dev_a.tele.energy",
+        log,
+        flushMs: 10_000,
+      });
+      publisher.record(sample());
+      publisher.record({ ...sample(), energyJ: Number.NaN });
+      publisher.record({ ...sample(), durationMs: -1 });
+      publisher.record({ ...sample(), state: { ...sample().state, batteryPct: 140 } });
+      publisher.record(sample());
+      await publisher.flush();
+      expect(publisher.stats).toMatchObject({ samples: 2, invalidSamples: 3, batches: 1 });
+      expect(log.entries.filter((e) => e.level === "warn").map((e) => e.msg)).toEqual([
+        "telemetry sample is invalid; dropped",
+        "telemetry sample is invalid; dropped",
+        "telemetry sample is invalid; dropped",
+      ]);
+      const [id] = outbox.pendingIds();
+      const entry = id ? await outbox.read(id) : null;
+      const batch = JSON.parse(new TextDecoder().decode(entry?.payload)) as {
+        data: { samples: Array<{ seq: number }> };
+      };
+      expect(batch.data.samples.map((s) => s.seq)).toEqual([0, 1]);
+      await publisher.stop(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
