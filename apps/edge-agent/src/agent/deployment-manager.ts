@@ -68,6 +68,7 @@ export class DeploymentManager {
   private next: AssignmentUpdate | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private readonly downloads = new AbortController();
   private fingerprint: string | null = null;
 
   constructor(private readonly opts: DeploymentManagerOptions) {}
@@ -88,6 +89,8 @@ export class DeploymentManager {
   stop(): void {
     this.stopped = true;
     this.next = null;
+    // A download under way stops; its partial file is the resume point of the next start.
+    this.downloads.abort(new Error("the agent is stopping"));
   }
 
   /**
@@ -340,7 +343,14 @@ export class DeploymentManager {
         modelId: assignment.modelId,
         modelName: assignment.modelName,
         ...(progress ? { onProgress: progress.onProgress } : {}),
+        signal: this.downloads.signal,
       });
+      if (fetched.resumedFromBytes > 0) {
+        this.opts.log.info(
+          { variant: variant.name, resumedFromBytes: fetched.resumedFromBytes, sizeBytes: variant.sizeBytes },
+          "download resumed where an earlier attempt stopped",
+        );
+      }
       if (fetched.downloaded) this.opts.stats.downloads++;
       else this.opts.stats.cacheHits++;
       return fetched.path;

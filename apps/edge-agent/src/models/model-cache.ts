@@ -29,6 +29,8 @@ export interface EnsureVariantOptions {
   modelId: string;
   modelName: string;
   onProgress?: (received: number, total: number) => void;
+  /** Stops the download; what arrived stays in `<sha256>.onnx.part` and the next ensure() resumes from it. */
+  signal?: AbortSignal;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -65,20 +67,37 @@ export class ModelCache {
    * with room for `reserveBytes` more. Protected files stay even when they alone exceed the bound; the
    * return value says what was removed and whether the bound holds.
    */
-  async prune(reserveBytes = 0): Promise<{ removed: string[]; totalBytes: number; fits: boolean }> {
+  async prune(
+    reserveBytes = 0,
+    keep?: string,
+  ): Promise<{ removed: string[]; totalBytes: number; fits: boolean }> {
     const limit = this.maxBytes - reserveBytes;
+    const kept = (sha: string) => sha === keep || this.protectedSha.has(sha);
     const entries: Array<{ sha256: string; size: number; mtimeMs: number }> = [];
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       if (!/^[0-9a-f]{64}\.onnx$/.test(name)) continue;
       const st = await stat(join(this.dir, name)).catch(() => null);
       if (st) entries.push({ sha256: name.slice(0, 64), size: st.size, mtimeMs: st.mtimeMs });
     }
+    // Partial downloads count too; one that is not wanted now is only a resume point for an old assignment.
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      const m = /^([0-9a-f]{64})\.onnx\.part$/.exec(name);
+      if (!m) continue;
+      const sha = m[1] as string;
+      if (!kept(sha)) {
+        await rm(join(this.dir, name), { force: true });
+        await rm(join(this.dir, `${name}.json`), { force: true });
+        continue;
+      }
+      const st = await stat(join(this.dir, name)).catch(() => null);
+      if (st) entries.push({ sha256: sha, size: st.size, mtimeMs: Number.POSITIVE_INFINITY });
+    }
     let total = entries.reduce((n, e) => n + e.size, 0);
     const removed: string[] = [];
     entries.sort((a, b) => a.mtimeMs - b.mtimeMs);
     for (const e of entries) {
       if (total <= limit) break;
-      if (this.protectedSha.has(e.sha256)) continue;
+      if (kept(e.sha256)) continue;
       await rm(this.pathFor(e.sha256), { force: true });
       await rm(join(this.dir, `${e.sha256}.json`), { force: true });
       total -= e.size;
@@ -109,15 +128,15 @@ export class ModelCache {
     store: ObjectStore,
     variant: VariantManifest,
     opts: EnsureVariantOptions,
-  ): Promise<{ path: string; downloaded: boolean }> {
+  ): Promise<{ path: string; downloaded: boolean; resumedFromBytes: number }> {
     await ensurePrivateDir(this.dir);
     const path = this.pathFor(variant.sha256);
     if (await this.hasVerified(variant.sha256)) {
       const now = new Date();
       await utimes(path, now, now).catch(() => {});
-      return { path, downloaded: false };
+      return { path, downloaded: false, resumedFromBytes: 0 };
     }
-    const pruned = await this.prune(variant.sizeBytes);
+    const pruned = await this.prune(variant.sizeBytes, variant.sha256);
     if (!pruned.fits) {
       this.opts.log?.warn(
         { maxBytes: this.maxBytes, totalBytes: pruned.totalBytes, needBytes: variant.sizeBytes },
@@ -140,12 +159,22 @@ export class ModelCache {
           `the assignment expects ${variant.sha256}; refusing it`,
       );
     }
+    let resumedFromBytes = 0;
     try {
-      await getObjectToFile(store, variant.objectName, path, {
+      const got = await getObjectToFile(store, variant.objectName, path, {
         expectedSha256: variant.sha256,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      resumedFromBytes = got.resumedFromBytes;
     } catch (cause) {
+      if (opts.signal?.aborted) {
+        throw new AgentError(
+          "VARIANT_REJECTED",
+          `variant ${variant.name}: download stopped (the agent is shutting down); it resumes on the next start`,
+          { cause },
+        );
+      }
       const code = (cause as { code?: string }).code;
       const what = code === "SHA256_MISMATCH" ? "sha256 mismatch — " : "download failed — ";
       throw new AgentError(
@@ -165,7 +194,7 @@ export class ModelCache {
       fetchedAt: new Date().toISOString(),
     };
     await writePrivateFile(join(this.dir, `${variant.sha256}.json`), `${JSON.stringify(note, null, 2)}\n`);
-    return { path, downloaded: true };
+    return { path, downloaded: true, resumedFromBytes };
   }
 
   /** Cached model files, with what they are when the note is readable. */
