@@ -8,7 +8,7 @@ import { resolveStateDir } from "../../state/paths";
 import { type CliIo, EXIT } from "../io";
 
 export const RUN_USAGE =
-  "edgewatt-agent run [--config <file.json>] [--state-dir <dir>] [--rate <Hz>] [--input random|csv:<path>|images:<path>|none] [--profile generic-x86] [--meter auto|rapl|hwmon|battery|model] [--threads <n>] [--outbox-max <batches>] [--api-http 127.0.0.1:<port>|off] [--api-socket <path>|off]";
+  "edgewatt-agent run [--config <file.json>] [--state-dir <dir>] [--rate <Hz>] [--input random|csv:<path>|images:<path>|none] [--profile generic-x86] [--meter auto|rapl|hwmon|battery|nvml|model] [--threads <n>] [--outbox-max <batches>] [--api-http 127.0.0.1:<port>|off] [--api-socket <path>|off]";
 
 function positiveNumber(flag: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
