@@ -21,6 +21,7 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, startAgent } from "../src/agent/start-agent";
 import { createRecordingLogger } from "../src/log";
+import { findStatus } from "../src/state/status";
 import {
   AUTOENCODER_IO,
   assignmentBytes,
@@ -286,5 +287,33 @@ describe("the agent's local API", () => {
         log: createRecordingLogger(),
       }),
     ).rejects.toThrow(new RegExp(`local API on ${agent.api.http} is already in use`));
+  });
+
+  it("shutting down drains the queue: every queued request gets its answer, late ones a clear 503", async () => {
+    const big = new Tensor("float32", new Float32Array(4096 * 64).fill(0.5), [4096, 1, 64]);
+    const queued = Array.from(
+      { length: 8 },
+      () =>
+        new Promise<string>((resolve) =>
+          agent.loop.submit({
+            priority: "background",
+            enqueuedAt: performance.now(),
+            inputs: { window: big },
+            reply: (o) => resolve(o.ok ? "ok" : ((o.error as { code?: string }).code ?? "error")),
+          }),
+        ),
+    );
+    const stopping = agent.stop();
+    const late = await call(socket, "POST", "/v1/infer", {
+      inputs: { window: { dims: [1, 1, 64], data: windowOf(7) } },
+    }).catch((err: Error) => ({ status: 0, body: { error: { code: err.message } } }));
+    await stopping;
+    // Within shutdownDrainSeconds (5 s) the queue drains: every queued request was served.
+    expect(await Promise.all(queued)).toEqual(Array(8).fill("ok"));
+    expect(late.status).toBe(503);
+    expect(late.body.error).toMatchObject({ code: "STOPPING" });
+    const status = await findStatus(stateDir);
+    expect(status?.running).toBe(false);
+    expect(status?.outbox.depth).toBe(0);
   });
 });
