@@ -7,6 +7,9 @@ import { cx } from "./ui";
 const LINKS = [
   { href: "/models", label: "Models" },
   { href: "/devices", label: "Devices" },
+  { href: "/policies", label: "Policies" },
+  { href: "/reports", label: "Reports" },
+  { href: "/team", label: "Team" },
 ];
 
 export function NavBar({

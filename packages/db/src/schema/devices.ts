@@ -26,6 +26,9 @@ export const energyPolicies = pgTable(
     name: text("name").notNull(),
     mode: schedulerModeEnum("mode").notNull().default("static"),
     config: jsonb("config").$type<EnergyPolicyConfig>().notNull().default({}),
+    description: text("description"),
+    /** Bumped on every edit; the artifact version agents see (KV POLICY). */
+    version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
