@@ -27,6 +27,7 @@ describe("migrations on Postgres", () => {
       "devices",
       "energy_policies",
       "enrollment_tokens",
+      "invitations",
       "memberships",
       "model_variants",
       "models",
