@@ -2,10 +2,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  cancelJob,
   createDb,
   createJob,
   createModel,
   findVariantByName,
+  findVariantsByModel,
   getJob,
   type Job,
   newId,
@@ -57,6 +59,7 @@ describe("optimization jobs", () => {
     rowSha256?: string;
     putObject?: boolean;
     recipe?: string[];
+    settings?: Job["settings"];
   }) {
     const modelId = newId("mdl");
     const objectName = objectNames.modelOriginal(orgId, modelId);
@@ -95,7 +98,12 @@ describe("optimization jobs", () => {
       metrics: { params: summary.params },
     });
     const recipe = opts.recipe ?? ["quantize-dynamic-int8"];
-    const job = await createJob(h.db, { orgId, modelId, recipe });
+    const job = await createJob(h.db, {
+      orgId,
+      modelId,
+      recipe,
+      ...(opts.settings ? { settings: opts.settings } : {}),
+    });
     return { modelId, objectName, job };
   }
 
@@ -262,6 +270,41 @@ describe("optimization jobs", () => {
     await h.restartWorker();
     await waitForJob(job, "succeeded");
     expect(await findVariantByName(h.db, orgId, modelId, "int8-dynamic")).toMatchObject({ status: "ready" });
+  });
+
+  it("runs a job's passes with its own settings (static int8 calibrated with percentile)", async () => {
+    const { modelId, job } = await seedUpload({
+      objectBytes: original,
+      recipe: ["quantize-static-int8"],
+      settings: { calibration: "percentile" },
+    });
+    await publishJob(job);
+    await waitForJob(job, "succeeded");
+    const variant = await findVariantByName(h.db, orgId, modelId, "int8-static");
+    expect(variant?.status).toBe("ready");
+    expect(JSON.stringify(variant?.metrics.notes)).toMatch(/calibrated with percentile/);
+  });
+
+  it("stops a job a user cancels at its next pass, and records it as cancelled", async () => {
+    // A model big enough that its ladder takes seconds (calibration, evaluation and latency per variant).
+    const resnet = new Uint8Array(await readFile(`${SHARED_DIR}/models/cifar10-resnet14.onnx`));
+    const { modelId, job } = await seedUpload({
+      objectBytes: resnet,
+      recipe: ["quantize-static-int8", "quantize-dynamic-int8", "fp16", "prune-magnitude", "quantize-int4"],
+    });
+    const cancelledBefore = h.worker.stats.jobs.cancelled;
+    await publishJob(job);
+    await waitFor("the job running a pass", async () => {
+      const row = await getJob(h.db, orgId, job.id);
+      return row.status === "running" && row.steps.some((s) => s.step.includes(":")) ? row : null;
+    });
+    expect(await cancelJob(h.db, orgId, job.id)).toMatchObject({ status: "cancelled" });
+    await waitFor("the worker to stop the job", () => h.worker.stats.jobs.cancelled === cancelledBefore + 1);
+    const row = await getJob(h.db, orgId, job.id);
+    expect(row).toMatchObject({ status: "cancelled", error: "cancelled by a user" });
+    expect(row.steps.at(-1)).toMatchObject({ step: "job", status: "failed", message: "cancelled by a user" });
+    // Stopped before the ladder was stored: no new variant beyond the original.
+    expect((await findVariantsByModel(h.db, orgId, modelId)).map((v) => v.name)).toEqual(["fp32"]);
   });
 
   it("terminates a request for a job that does not exist", async () => {

@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appendJobStep,
   ConflictError,
+  cancelJob,
   createJob,
   createOrgWithOwner,
   createVariant,
   DbError,
   deleteModel,
+  findJobStatus,
   findJobsByModel,
   findMembershipsForUser,
   findModelsByOrg,
@@ -190,6 +192,25 @@ describe("models, variants and jobs", () => {
     ).rejects.toBeInstanceOf(InvalidInputError);
     expect((await findJobsByModel(t.db, orgA, model.id)).map((j) => j.id)).toEqual([job.id]);
     await expect(getJob(t.db, orgB, job.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("cancels a queued or running job of the org only; the worker's late finish does not undo it", async () => {
+    const model = await makeModel(t.db, orgA, "cancelled");
+    const job = await createJob(t.db, {
+      orgId: orgA,
+      modelId: model.id,
+      recipe: ["accuracy-aware"],
+      settings: { goal: { maxAccuracyDrop: 1 } },
+    });
+    expect(job.settings).toEqual({ goal: { maxAccuracyDrop: 1 } });
+    await markJobRunning(t.db, job.id);
+    await expect(cancelJob(t.db, orgB, job.id)).rejects.toBeInstanceOf(NotFoundError);
+    const cancelled = await cancelJob(t.db, orgA, job.id);
+    expect(cancelled).toMatchObject({ status: "cancelled", error: "cancelled by a user" });
+    expect(await findJobStatus(t.db, job.id)).toBe("cancelled");
+    expect(await finishJob(t.db, job.id, "succeeded")).toMatchObject({ status: "cancelled" });
+    expect(await cancelJob(t.db, orgA, job.id)).toBeNull();
+    expect(await markJobRunning(t.db, job.id)).toBeNull();
   });
 
   it("records a failed job's error", async () => {

@@ -6,7 +6,10 @@ import { EvaluationError, OnnxFormatError } from "./errors";
 import { createGraph, createModel, createNode, createValueInfo } from "./onnx/builder";
 import { parseModel, serializeModel } from "./onnx/codec";
 import { registerPass } from "./passes/registry";
-import type { PassContext, ProgressEvent } from "./types";
+import type { Pass, PassContext, ProgressEvent } from "./types";
+
+type PassRun = Pass["run"];
+
 import { optimizeModel, sha256Hex } from "./variant";
 
 function array(name: string, dtype: NpyArray["dtype"], shape: number[], data: NpyArray["data"]): NpyArray {
@@ -45,6 +48,50 @@ describe("optimizeModel", () => {
     ]);
     expect(events[1]?.message).toMatch(/quantized 2 MatMul/);
     expect(variant?.notes).toEqual([expect.stringMatching(/^quantize-dynamic-int8: quantized 2 MatMul/)]);
+  });
+
+  it("stops between passes when its signal aborts, and uses per-run pass overrides", async () => {
+    const bytes = serializeModel(createMlpModel());
+    const stop = new AbortController();
+    const seen: string[] = [];
+    await expect(
+      optimizeModel({
+        bytes,
+        recipe: ["quantize-dynamic-int8", "fp16"],
+        signal: stop.signal,
+        onProgress: (e) => {
+          seen.push(`${e.variant}/${e.pass}:${e.status}`);
+          if (e.status === "done") stop.abort(new Error("cancelled by the user"));
+        },
+      }),
+    ).rejects.toThrow("cancelled by the user");
+    // The first variant's pass finished; nothing of the second one started.
+    expect(seen).toEqual([
+      "int8-dynamic/quantize-dynamic-int8:started",
+      "int8-dynamic/quantize-dynamic-int8:done",
+    ]);
+
+    const calls: string[] = [];
+    const result = await optimizeModel({
+      bytes,
+      recipe: ["quantize-dynamic-int8"],
+      passOverrides: new Map([
+        [
+          "quantize-dynamic-int8",
+          {
+            name: "quantize-dynamic-int8",
+            variantName: "custom-int8",
+            description: "a stand-in for this run only",
+            run: async (model: Parameters<PassRun>[0]) => {
+              calls.push("override");
+              return model;
+            },
+          } as never,
+        ],
+      ]),
+    });
+    expect(calls).toEqual(["override"]);
+    expect(result.variants.map((v) => v.name)).toEqual(["custom-int8"]);
   });
 
   it("fails a variant, not the call, for an unknown or inapplicable pass", async () => {

@@ -59,6 +59,13 @@ export interface OptimizeModelOptions {
   /** Evaluation data and measurement settings; measured only with a `runtime`. */
   evaluation?: OptimizeEvaluation;
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Passes used in place of the registered ones of the same name for this run only (e.g. an accuracy-aware pass
+   * with a job's own goal), so concurrent runs in one process do not change each other's passes.
+   */
+  passOverrides?: ReadonlyMap<string, Pass>;
+  /** Checked between passes and variants: an aborted run stops there and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -134,7 +141,8 @@ function errorCode(error: unknown): EngineErrorCode | "INTERNAL" {
 }
 
 export async function optimizeModel(options: OptimizeModelOptions): Promise<OptimizeResult> {
-  const { bytes, runtime, evaluation, onProgress } = options;
+  const { bytes, runtime, evaluation, onProgress, signal } = options;
+  signal?.throwIfAborted();
   const model = parseModel(bytes);
   assertValidModel(model);
   const summary = inspectModel(model, { sizeBytes: bytes.byteLength });
@@ -182,6 +190,7 @@ export async function optimizeModel(options: OptimizeModelOptions): Promise<Opti
   const failures: VariantFailure[] = [];
   const usedNames = new Set([baseline.name]);
   for (const plan of planned) {
+    signal?.throwIfAborted();
     let name = plan.fallbackName;
     let step = plan.passes[0] ?? plan.fallbackName;
     const emit = (event: Omit<ProgressEvent, "variant" | "plannedVariants">) =>
@@ -189,12 +198,13 @@ export async function optimizeModel(options: OptimizeModelOptions): Promise<Opti
     try {
       const passes: Pass[] = plan.passes.map((p) => {
         step = p;
-        return getPass(p);
+        return options.passOverrides?.get(p) ?? getPass(p);
       });
       name = uniqueName(passes.map((p) => p.variantName).join("-") || plan.fallbackName, usedNames);
       let current = model;
       const notes: string[] = [];
       for (const pass of passes) {
+        signal?.throwIfAborted();
         step = pass.name;
         emit({ pass: pass.name, status: "started" });
         const passNotes: string[] = [];
@@ -224,12 +234,15 @@ export async function optimizeModel(options: OptimizeModelOptions): Promise<Opti
       }
       built.push({ result, fromLadder: plan.fromLadder });
     } catch (error) {
+      // Cancelled: not a failure of this variant; the whole run stops.
+      if (signal?.aborted) throw signal.reason;
       const message = error instanceof Error ? error.message : String(error);
       emit({ pass: step, status: "failed", message });
       failures.push({ name, pass: step, code: errorCode(error), error: message });
     }
   }
 
+  signal?.throwIfAborted();
   let settings: OptimizeResult["settings"];
   if (runtime && evaluation && measured) {
     const threads = [...new Set(evaluation.threads?.length ? evaluation.threads : [1])];

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import {
   appendJobStep,
   type Db,
+  findJobStatus,
   findModel,
   findVariantByName,
   finishJob,
@@ -24,7 +25,14 @@ import {
   NotFoundError,
   upsertVariant,
 } from "@edgewatt/db";
-import { createOrtRuntime, isEngineError, optimizeModel } from "@edgewatt/engine";
+import {
+  createAccuracyAwarePass,
+  createOrtRuntime,
+  createQuantizeStaticInt8Pass,
+  isEngineError,
+  optimizeModel,
+  type Pass,
+} from "@edgewatt/engine";
 import {
   getObjectToFile,
   type Logger,
@@ -57,6 +65,8 @@ import { createVariantMetrics } from "./variant-metrics";
 export const JOB_MAX_ATTEMPTS = 5;
 /** Above this the original is streamed to a temp file (sha256 checked on the way) instead of read in one blob. */
 export const BLOB_LIMIT_BYTES = 200 * 1024 * 1024;
+/** How often a running job checks whether a user cancelled it. */
+const CANCEL_POLL_MS = 1000;
 /** How often a running job tells JetStream it is still working (ack_wait is 60 s). */
 const WORKING_INTERVAL_MS = 15_000;
 /** Pass log lines kept in the job row's steps (all are published on the progress subject). */
@@ -77,6 +87,8 @@ export interface JobStats {
   readonly rejected: number;
   readonly variantsReady: number;
   readonly variantsFailed: number;
+  /** Jobs a user cancelled while they ran (stopped at the next pass). */
+  readonly cancelled: number;
 }
 
 export interface JobWorkers {
@@ -102,6 +114,7 @@ export async function startJobWorkers(opts: {
     rejected: 0,
     variantsReady: 0,
     variantsFailed: 0,
+    cancelled: 0,
   };
   const store = await openModelStore(opts.nc);
   const runtime = createOrtRuntime(ort);
@@ -156,6 +169,9 @@ export async function startJobWorkers(opts: {
     get variantsFailed() {
       return counts.variantsFailed;
     },
+    get cancelled() {
+      return counts.cancelled;
+    },
   };
   return {
     stats,
@@ -206,13 +222,34 @@ async function handleJobMessage(ctx: JobContext, req: JobRequest, msg: JsMsg): P
     "job started",
   );
   const keepAlive = setInterval(() => msg.working(), WORKING_INTERVAL_MS);
+  // A user's cancel is a row update; the run checks it between passes through this signal.
+  const cancel = new AbortController();
+  const cancelPoll = setInterval(() => {
+    findJobStatus(db, job.id).then(
+      (status) => {
+        if (status === "cancelled") cancel.abort(new JobCancelled(job.id));
+      },
+      () => undefined,
+    );
+  }, CANCEL_POLL_MS);
   try {
     switch (req.kind) {
       case "optimize":
-        await runOptimizeJob(ctx, req, msg);
+        await runOptimizeJob(ctx, req, msg, { signal: cancel.signal, settings: running.settings });
         break;
     }
   } catch (err) {
+    if (err instanceof JobCancelled || cancel.signal.aborted) {
+      counts.cancelled++;
+      log.info({ jobId: job.id }, "job cancelled by a user; stopped");
+      await progress(ctx, req, {
+        step: "job",
+        status: "failed",
+        message: "cancelled by a user",
+        fraction: 1,
+      });
+      return;
+    }
     const permanent = err instanceof WorkerError || isEngineError(err);
     if (!permanent && attempt < JOB_MAX_ATTEMPTS) {
       log.warn(
@@ -230,10 +267,36 @@ async function handleJobMessage(ctx: JobContext, req: JobRequest, msg: JsMsg): P
     await finishJob(db, job.id, "failed", reason);
   } finally {
     clearInterval(keepAlive);
+    clearInterval(cancelPoll);
   }
 }
 
-async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Promise<void> {
+class JobCancelled extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} was cancelled by a user`);
+    this.name = "JobCancelled";
+  }
+}
+
+/** The job's own pass settings as per-run overrides (never the process-wide registry: jobs run side by side). */
+function passOverridesOf(settings: Job["settings"]): Map<string, Pass> {
+  const overrides = new Map<string, Pass>();
+  if (settings.goal) overrides.set("accuracy-aware", createAccuracyAwarePass({ goal: settings.goal }));
+  if (settings.calibration) {
+    overrides.set(
+      "quantize-static-int8",
+      createQuantizeStaticInt8Pass({ calibration: settings.calibration }),
+    );
+  }
+  return overrides;
+}
+
+async function runOptimizeJob(
+  ctx: JobContext,
+  req: JobRequest,
+  msg: JsMsg,
+  run: { signal: AbortSignal; settings: Job["settings"] },
+): Promise<void> {
   const { db, log, counts } = ctx;
   const model = await findModel(db, req.orgId, req.modelId);
   if (!model) {
@@ -271,6 +334,8 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
     recipe: req.recipe,
     runtime: ctx.runtime,
     ...data.options,
+    signal: run.signal,
+    passOverrides: passOverridesOf(run.settings),
     onProgress: (event) => {
       msg.working();
       if (event.pass !== "evaluate" && event.pass !== "measure-latency" && event.pass !== "select") {
@@ -307,6 +372,7 @@ async function runOptimizeJob(ctx: JobContext, req: JobRequest, msg: JsMsg): Pro
   });
   await writes;
   if (writeError) throw writeError;
+  run.signal.throwIfAborted();
 
   const [s0, s1] = PHASE.store;
   const total = result.variants.length + result.failures.length + result.dropped.length;

@@ -1,9 +1,9 @@
 import type { JobStatus } from "@edgewatt/protocol";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { InvalidInputError, NotFoundError } from "../errors";
 import { newId } from "../ids";
-import { type JobStep, optimizationJobs } from "../schema";
+import { type JobSettings, type JobStep, optimizationJobs } from "../schema";
 
 export type Job = typeof optimizationJobs.$inferSelect;
 export type FinishedJobStatus = Extract<JobStatus, "succeeded" | "failed" | "cancelled">;
@@ -15,6 +15,7 @@ export type CreateJobInput = {
   /** Pass names in order, e.g. ["fold-batchnorm", "quantize-dynamic"]. */
   recipe: string[];
   createdBy?: string | null;
+  settings?: JobSettings;
 };
 
 export async function createJob(db: Db, input: CreateJobInput): Promise<Job> {
@@ -83,6 +84,7 @@ export async function finishJob(
   status: FinishedJobStatus,
   error?: string | null,
 ): Promise<Job> {
+  // A job the user cancelled stays cancelled, whatever the worker was about to record.
   const [row] = await db
     .update(optimizationJobs)
     .set({
@@ -91,10 +93,43 @@ export async function finishJob(
       finishedAt: sql`now()`,
       ...(status === "succeeded" ? { fraction: 100 } : {}),
     })
-    .where(eq(optimizationJobs.id, jobId))
+    .where(and(eq(optimizationJobs.id, jobId), ne(optimizationJobs.status, "cancelled")))
     .returning();
-  if (!row) throw new NotFoundError("job", jobId);
-  return row;
+  if (row) return row;
+  const [current] = await db.select().from(optimizationJobs).where(eq(optimizationJobs.id, jobId)).limit(1);
+  if (!current) throw new NotFoundError("job", jobId);
+  return current;
+}
+
+/**
+ * Cancels a queued or running job of the org: null when it had already finished (nothing to cancel). The worker
+ * notices at its next check (between passes) and stops.
+ */
+export async function cancelJob(db: Db, orgId: string, jobId: string): Promise<Job | null> {
+  const [row] = await db
+    .update(optimizationJobs)
+    .set({ status: "cancelled", finishedAt: sql`now()`, error: "cancelled by a user" })
+    .where(
+      and(
+        eq(optimizationJobs.orgId, orgId),
+        eq(optimizationJobs.id, jobId),
+        inArray(optimizationJobs.status, ["queued", "running"]),
+      ),
+    )
+    .returning();
+  if (row) return row;
+  await getJob(db, orgId, jobId);
+  return null;
+}
+
+/** The job's status alone (the worker polls it to notice a cancellation). */
+export async function findJobStatus(db: Db, jobId: string): Promise<JobStatus | null> {
+  const [row] = await db
+    .select({ status: optimizationJobs.status })
+    .from(optimizationJobs)
+    .where(eq(optimizationJobs.id, jobId))
+    .limit(1);
+  return row?.status ?? null;
 }
 
 async function assertJobExists(db: Db, jobId: string): Promise<void> {

@@ -59,6 +59,8 @@ export const optimizationJobs = pgTable(
     recipe: jsonb("recipe").$type<string[]>().notNull(),
     status: jobStatusEnum("status").notNull().default("queued"),
     steps: jsonb("steps").$type<JobStep[]>().notNull().default([]),
+    /** How the passes run for this job (accuracy goal, calibration method); validated by the web's service. */
+    settings: jsonb("settings").$type<JobSettings>().notNull().default({}),
     /** Progress in whole percent, 0..100 (the wire's 0..1 fraction × 100). */
     fraction: bigint("fraction_pct", { mode: "number" }).notNull().default(0),
     error: text("error"),
@@ -72,6 +74,13 @@ export const optimizationJobs = pgTable(
     index("optimization_jobs_org_idx").on(t.orgId),
   ],
 );
+
+export type JobSettings = {
+  /** The accuracy-aware pass's goal for this job. */
+  goal?: { maxAccuracyDrop?: number; maxFidelityLoss?: number };
+  /** Static int8 calibration method for this job. */
+  calibration?: "minmax" | "percentile" | "entropy";
+};
 
 /** Figures measured for a variant (by the engine's evaluator), each labelled with how it was measured. */
 export type VariantMetrics = {

@@ -9,6 +9,7 @@ import {
 } from "@edgewatt/db";
 import type { Actor } from "../actor";
 import { rethrowNotFound } from "../not-found";
+import { createLadderView, type LadderPoint } from "./ladder-view";
 
 export interface GetModelOptions {
   db: Db;
@@ -22,6 +23,8 @@ export interface ModelDetail {
   variants: Variant[];
   /** Newest first. */
   jobs: Job[];
+  /** The ladder's figures with their methods and Pareto fronts (quality against energy and latency). */
+  ladder: LadderPoint[];
 }
 
 /** One model of the actor's org with its inspection, variant ladder and optimization jobs. */
@@ -34,5 +37,5 @@ export async function getModelDetail(opts: GetModelOptions): Promise<ModelDetail
     findVariantsByModel(db, actor.orgId, model.id),
     findJobsByModel(db, actor.orgId, model.id),
   ]);
-  return { model, variants, jobs };
+  return { model, variants, jobs, ladder: createLadderView(variants) };
 }
