@@ -11,6 +11,7 @@ import {
   getJob,
   type Job,
   newId,
+  setModelDataset,
   upsertVariant,
   type Variant,
 } from "@edgewatt/db";
@@ -305,6 +306,31 @@ describe("optimization jobs", () => {
     expect(row.steps.at(-1)).toMatchObject({ step: "job", status: "failed", message: "cancelled by a user" });
     // Stopped before the ladder was stored: no new variant beyond the original.
     expect((await findVariantsByModel(h.db, orgId, modelId)).map((v) => v.name)).toEqual(["fp32"]);
+  });
+
+  it("measures on the model's uploaded evaluation data instead of synthetic inputs", async () => {
+    const { modelId, job } = await seedUpload({ objectBytes: original, recipe: ["quantize-static-int8"] });
+    const npz = new Uint8Array(await readFile(`${SHARED_DIR}/datasets/npz/nab-windows-eval-2k.npz`));
+    const objectName = objectNames.modelData(orgId, modelId, "evaluation");
+    await putObjectBytes(store, objectName, npz);
+    await setModelDataset(h.db, orgId, modelId, "evaluation", {
+      objectName,
+      sha256: sha256(npz),
+      sizeBytes: npz.byteLength,
+      fileName: "nab-windows-eval-2k.npz",
+      samples: 2000,
+      arrays: [{ name: "window", dtype: "float32", shape: [2000, 1, 64] }],
+      hasLabels: false,
+      uploadedAt: new Date().toISOString(),
+    });
+    await publishJob(job);
+    await waitForJob(job, "succeeded");
+    const variant = await findVariantByName(h.db, orgId, modelId, "int8-static");
+    expect(variant?.status).toBe("ready");
+    expect(variant?.metrics.inputs).toBe("nab-windows-eval-2k.npz (uploaded evaluation data)");
+    expect(variant?.metrics.evaluationSamples).toBe(512);
+    // Calibrated on the same real data (no calibration set of its own).
+    expect(JSON.stringify(variant?.metrics.notes)).toMatch(/calibrated with \w+ on 512 sample/);
   });
 
   it("terminates a request for a job that does not exist", async () => {

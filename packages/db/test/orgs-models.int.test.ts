@@ -22,6 +22,7 @@ import {
   InvalidInputError,
   markJobRunning,
   NotFoundError,
+  setModelDataset,
   upsertVariant,
 } from "../src/index";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index";
@@ -211,6 +212,30 @@ describe("models, variants and jobs", () => {
     expect(await finishJob(t.db, job.id, "succeeded")).toMatchObject({ status: "cancelled" });
     expect(await cancelJob(t.db, orgA, job.id)).toBeNull();
     expect(await markJobRunning(t.db, job.id)).toBeNull();
+  });
+
+  it("keeps a model's calibration and evaluation data independently", async () => {
+    const model = await makeModel(t.db, orgA, "with-data");
+    expect(model.datasets).toEqual({});
+    const dataset = (fileName: string) => ({
+      objectName: `${orgA}/${model.id}/data.npz`,
+      sha256: "b".repeat(64),
+      sizeBytes: 10,
+      fileName,
+      samples: 4,
+      arrays: [{ name: "x", dtype: "float32", shape: [4, 4] }],
+      hasLabels: false,
+      uploadedAt: "2026-01-01T00:00:00.000Z",
+    });
+    await setModelDataset(t.db, orgA, model.id, "calibration", dataset("calib.npz"));
+    const both = await setModelDataset(t.db, orgA, model.id, "evaluation", dataset("eval.npz"));
+    expect(both.datasets.calibration?.fileName).toBe("calib.npz");
+    expect(both.datasets.evaluation?.fileName).toBe("eval.npz");
+    const one = await setModelDataset(t.db, orgA, model.id, "calibration", null);
+    expect(Object.keys(one.datasets)).toEqual(["evaluation"]);
+    await expect(setModelDataset(t.db, orgB, model.id, "evaluation", null)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it("records a failed job's error", async () => {

@@ -82,6 +82,9 @@ export const objectNames = {
     `${subjectToken("org", org)}/${subjectToken("model", model)}/original.onnx`,
   modelVariant: (org: string, model: string, variant: string) =>
     `${subjectToken("org", org)}/${subjectToken("model", model)}/${subjectToken("variant", variant)}.onnx`,
+  /** A model's calibration or evaluation data (.npz). */
+  modelData: (org: string, model: string, kind: "calibration" | "evaluation") =>
+    `${subjectToken("org", org)}/${subjectToken("model", model)}/data-${kind}.npz`,
 } as const;
 
 /** JetStream Msg-Id for a telemetry batch: `<device>:<boot>:<seq>` of its first sample. */

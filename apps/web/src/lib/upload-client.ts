@@ -71,3 +71,35 @@ function messageFrom(body: unknown, status: number): string {
   if (status === 413) return "The file is larger than the server accepts.";
   return `The server refused the upload (HTTP ${status}); try again.`;
 }
+
+/** Calibration or evaluation data (.npz) for a model, with progress; resolves with the stored summary. */
+export function uploadModelDataFile(
+  modelId: string,
+  kind: "calibration" | "evaluation",
+  file: File,
+  onProgress: (loaded: number, total: number) => void,
+): { done: Promise<unknown>; abort(): void } {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<unknown>((resolve, reject) => {
+    const params = new URLSearchParams({ kind, fileName: file.name });
+    xhr.open("POST", `/api/models/${encodeURIComponent(modelId)}/data?${params}`);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.upload.onload = () => onProgress(file.size, file.size);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response as unknown);
+      else reject(new UploadError(messageFrom(xhr.response as unknown, xhr.status), xhr.status));
+    };
+    xhr.onerror = () =>
+      reject(
+        new UploadError(
+          "The upload failed before the server answered; check your connection and try again.",
+          null,
+        ),
+      );
+    xhr.onabort = () => reject(new UploadError("The upload was cancelled.", null));
+    xhr.send(file);
+  });
+  return { done, abort: () => xhr.abort() };
+}

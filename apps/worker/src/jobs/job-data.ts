@@ -1,8 +1,9 @@
 /**
- * Data for an optimization job. Uploads carry no calibration or evaluation data yet, so the worker
- * synthesises a small set from the model's input specs (the engine's createSyntheticArrays: floats
- * standard normal, token ids uniform over what the model accepts). Every figure measured on it is
- * labelled `synthetic inputs` — it says how the variant behaves, not how accurate it is on real data.
+ * Data for an optimization job: the model's uploaded calibration / evaluation data (.npz) when it has some, else
+ * a small set synthesised from the model's input specs (the engine's createSyntheticArrays: floats standard
+ * normal, token ids uniform over what the model accepts). Every figure measured on synthetic data is labelled
+ * `synthetic inputs` — it says how the variant behaves, not how accurate it is on real data. Calibration without
+ * its own data uses the evaluation data when there is some.
  */
 import { availableParallelism } from "node:os";
 import {
@@ -10,9 +11,16 @@ import {
   createSyntheticArrays,
   describeSyntheticArrays,
   isEngineError,
+  type NpyArray,
   type OptimizeModelOptions,
   parseModel,
 } from "@edgewatt/engine";
+
+/** Uploaded arrays (parsed .npz) and where they came from. */
+export interface RealData {
+  arrays: ReadonlyMap<string, NpyArray>;
+  label: string;
+}
 
 /** Samples in each synthesised set (calibration and evaluation use different seeds). */
 export const SYNTHETIC_SAMPLES = 64;
@@ -20,6 +28,8 @@ export const SYNTHETIC_SAMPLES = 64;
 export const JOB_LATENCY_RUNS = 50;
 export const JOB_WARMUP_RUNS = 5;
 export const JOB_POWER_PROFILE = "generic-x86";
+/** Uploaded sets are used up to this many samples (jobs stay minutes, not hours). */
+export const UPLOADED_MAX_SAMPLES = 512;
 
 export interface JobData {
   options: Pick<OptimizeModelOptions, "calibration" | "evaluation">;
@@ -27,20 +37,47 @@ export interface JobData {
   unavailable?: string;
 }
 
-/** Synthetic calibration and evaluation sets for the model; a corrupt model throws the engine's error. */
-export function createJobData(bytes: Uint8Array): JobData {
+/** Calibration and evaluation sets for the model; a corrupt model throws the engine's error. */
+export function createJobData(
+  bytes: Uint8Array,
+  uploaded: { calibration?: RealData; evaluation?: RealData } = {},
+): JobData {
   const model = parseModel(bytes);
   try {
-    const calibration = createSyntheticArrays(model, { samples: SYNTHETIC_SAMPLES, seed: 1 });
-    const evaluation = createSyntheticArrays(model, { samples: SYNTHETIC_SAMPLES, seed: 2 });
-    const label = `synthetic inputs (${describeSyntheticArrays(model, evaluation)})`;
+    type DataSet = {
+      arrays: ReadonlyMap<string, NpyArray>;
+      synthetic: boolean;
+      label: string;
+      maxSamples?: number;
+    };
+    let calibration: DataSet;
+    let evaluation: DataSet;
+    if (uploaded.evaluation) {
+      evaluation = { ...uploaded.evaluation, synthetic: false, maxSamples: UPLOADED_MAX_SAMPLES };
+    } else {
+      const arrays = createSyntheticArrays(model, { samples: SYNTHETIC_SAMPLES, seed: 2 });
+      evaluation = {
+        arrays,
+        synthetic: true,
+        label: `synthetic inputs (${describeSyntheticArrays(model, arrays)})`,
+      };
+    }
+    if (uploaded.calibration) {
+      calibration = { ...uploaded.calibration, synthetic: false, maxSamples: UPLOADED_MAX_SAMPLES };
+    } else if (uploaded.evaluation) calibration = evaluation;
+    else {
+      const arrays = createSyntheticArrays(model, { samples: SYNTHETIC_SAMPLES, seed: 1 });
+      calibration = {
+        arrays,
+        synthetic: true,
+        label: `synthetic inputs (${describeSyntheticArrays(model, arrays)})`,
+      };
+    }
     return {
       options: {
-        calibration: { arrays: calibration, synthetic: true, label },
+        calibration,
         evaluation: {
-          arrays: evaluation,
-          synthetic: true,
-          label,
+          ...evaluation,
           threads: [...new Set([1, availableParallelism()])],
           latencyRuns: JOB_LATENCY_RUNS,
           warmupRuns: JOB_WARMUP_RUNS,

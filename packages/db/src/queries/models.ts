@@ -1,8 +1,8 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { NotFoundError } from "../errors";
 import { newId } from "../ids";
-import { type ModelInspection, models } from "../schema";
+import { type ModelDataset, type ModelInspection, models } from "../schema";
 
 export type Model = typeof models.$inferSelect;
 
@@ -60,5 +60,26 @@ export async function deleteModel(db: Db, orgId: string, id: string): Promise<Mo
     .where(and(eq(models.orgId, orgId), eq(models.id, id)))
     .returning();
   if (!row) throw new NotFoundError("model", id);
+  return row;
+}
+
+/** Sets (or with null removes) one of a model's datasets; the other one is kept. */
+export async function setModelDataset(
+  db: Db,
+  orgId: string,
+  modelId: string,
+  kind: "calibration" | "evaluation",
+  dataset: ModelDataset | null,
+): Promise<Model> {
+  const value =
+    dataset === null
+      ? sql`${models.datasets} - ${kind}::text`
+      : sql`${models.datasets} || jsonb_build_object(${kind}::text, ${JSON.stringify(dataset)}::jsonb)`;
+  const [row] = await db
+    .update(models)
+    .set({ datasets: value })
+    .where(and(eq(models.orgId, orgId), eq(models.id, modelId)))
+    .returning();
+  if (!row) throw new NotFoundError("model", modelId);
   return row;
 }

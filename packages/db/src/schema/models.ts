@@ -33,6 +33,8 @@ export const models = pgTable(
     sha256: text("sha256").notNull(),
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
     inspection: jsonb("inspection").$type<ModelInspection>().notNull(),
+    /** Uploaded calibration / evaluation data (.npz in the object store); jobs use it instead of synthetic inputs. */
+    datasets: jsonb("datasets").$type<ModelDatasets>().notNull().default({}),
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -74,6 +76,21 @@ export const optimizationJobs = pgTable(
     index("optimization_jobs_org_idx").on(t.orgId),
   ],
 );
+
+export type ModelDataset = {
+  objectName: string;
+  sha256: string;
+  sizeBytes: number;
+  fileName: string;
+  /** Samples (the first dimension shared by every array). */
+  samples: number;
+  arrays: Array<{ name: string; dtype: string; shape: number[] }>;
+  /** Holds a `labels` array (accuracy is then measured against it). */
+  hasLabels: boolean;
+  uploadedAt: string;
+};
+
+export type ModelDatasets = { calibration?: ModelDataset; evaluation?: ModelDataset };
 
 export type JobSettings = {
   /** The accuracy-aware pass's goal for this job. */

@@ -155,11 +155,12 @@ export async function uploadModel(opts: UploadModelOptions): Promise<UploadModel
 }
 
 /** Streams `body` into `path`, hashing and counting; aborts as soon as the count passes `maxBytes`. */
-async function receiveToFile(
+export async function receiveToFile(
   body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   path: string,
   maxBytes: number,
   declaredLength: number | null,
+  emptyMessage = "The uploaded file is empty (0 bytes); choose an .onnx model file.",
 ): Promise<{ sha256: string; sizeBytes: number }> {
   const hash = createHash("sha256");
   let received = 0;
@@ -194,12 +195,7 @@ async function receiveToFile(
       `The upload ended after ${formatBytes(received)} of the announced ${formatBytes(declaredLength)}; upload the file again.`,
     );
   }
-  if (received === 0) {
-    throw new ServiceError(
-      "MODEL_INVALID",
-      "The uploaded file is empty (0 bytes); choose an .onnx model file.",
-    );
-  }
+  if (received === 0) throw new ServiceError("MODEL_INVALID", emptyMessage);
   return { sha256: hash.digest("hex"), sizeBytes: received };
 }
 

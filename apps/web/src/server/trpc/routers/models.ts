@@ -5,6 +5,7 @@ import { listModels } from "../../services/models/list-models";
 import { listOptimizationPasses } from "../../services/models/list-passes";
 import { retryOptimization } from "../../services/models/retry-optimization";
 import { startOptimization } from "../../services/models/start-optimization";
+import { DATASET_KINDS, removeModelData } from "../../services/models/upload-model-data";
 import { DEFAULT_RECIPE } from "../../services/models/upload-model";
 import { createTRPCRouter, protectedProcedure, writerProcedure } from "../init";
 
@@ -39,6 +40,12 @@ export const modelsRouter = createTRPCRouter({
     )
     .mutation(async ({ ctx, input }) =>
       startOptimization({ db: ctx.db, nc: await ctx.nats(), actor: ctx.actor, ...input }),
+    ),
+
+  removeData: writerProcedure
+    .input(z.object({ modelId: ZId, kind: z.enum(DATASET_KINDS) }))
+    .mutation(async ({ ctx, input }) =>
+      removeModelData({ db: ctx.db, nc: await ctx.nats(), actor: ctx.actor, ...input }),
     ),
 
   passes: protectedProcedure.query(({ ctx }) => listOptimizationPasses({ actor: ctx.actor })),

@@ -24,6 +24,7 @@ import { formatBytes, formatCount, formatDateTime, formatRelative } from "@/lib/
 import type { RouterOutputs } from "@/server/trpc/root";
 import { errorMessage, useTRPC } from "@/trpc/react";
 import { LadderCharts } from "./ladder-charts";
+import { ModelDataCard } from "./model-data-card";
 
 type Detail = RouterOutputs["models"]["get"];
 type Job = Detail["jobs"][number];
@@ -109,6 +110,8 @@ export function ModelDetailView({ modelId }: { modelId: string }) {
         </div>
         <OpHistogram histogram={inspection.opHistogram} />
       </Card>
+
+      <ModelDataCard model={model} />
 
       <Card
         title="Variant ladder"
