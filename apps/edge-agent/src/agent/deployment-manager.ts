@@ -28,9 +28,19 @@ export interface AssignmentUpdate {
   operation: "PUT" | "DEL" | "PURGE";
   value: Uint8Array;
   revision: number;
-  store: ObjectStore;
+  /** Null while offline: only variants already in the cache can be used. */
+  store: ObjectStore | null;
   /** Reads a key of KV POLICY (null when absent) — for assignments that ship their policy separately. */
   readPolicy?: (key: string) => Promise<Uint8Array | null>;
+  /** The policy artifact last read for this assignment (used when `readPolicy` is unavailable: offline). */
+  cachedPolicy?: Uint8Array | null;
+}
+
+/** What is kept on disk of the assignment that serves, so a restart without a network serves it again. */
+export interface PersistedAssignment {
+  value: Uint8Array;
+  revision: number;
+  policy: Uint8Array | null;
 }
 
 export interface CurrentAssignment {
@@ -58,6 +68,8 @@ export interface DeploymentManagerOptions {
   /** Called after every handled update (to write status). */
   onChange: () => void;
   reportError: (message: string) => void;
+  /** Keeps the serving assignment on disk (null: removed). */
+  persist?: (record: PersistedAssignment | null) => Promise<void>;
 }
 
 export class DeploymentManager {
@@ -70,6 +82,7 @@ export class DeploymentManager {
   private stopped = false;
   private readonly downloads = new AbortController();
   private fingerprint: string | null = null;
+  private persisted: PersistedAssignment | null = null;
 
   constructor(private readonly opts: DeploymentManagerOptions) {}
 
@@ -111,6 +124,10 @@ export class DeploymentManager {
     }
     current.policy = built.policy;
     this.policyNote = built.note;
+    if (this.persisted) {
+      this.persisted = { ...this.persisted, policy: value };
+      void this.save(this.persisted);
+    }
     this.opts.log.info({ key, mode: built.policy.mode, version: built.policy.version }, "policy updated");
     this.opts.onChange();
   }
@@ -139,6 +156,7 @@ export class DeploymentManager {
       slot.swap(null);
       stats.activeVariant = null;
       this.activeSince = null;
+      await this.opts.persist?.(null).catch(() => undefined);
       log.info({ revision: update.revision }, "assignment removed; no model is serving");
       return;
     }
@@ -157,7 +175,7 @@ export class DeploymentManager {
     const policyKey = assignment.policy.key;
     if (policyKey) {
       try {
-        policyBytes = update.readPolicy ? await update.readPolicy(policyKey) : null;
+        policyBytes = update.readPolicy ? await update.readPolicy(policyKey) : (update.cachedPolicy ?? null);
       } catch (err) {
         log.warn({ key: policyKey, err: errorMessage(err) }, "cannot read the assignment's policy");
       }
@@ -253,7 +271,10 @@ export class DeploymentManager {
     }
     this.opts.cache.protect(needed.map((v) => v.sha256));
     const previous = slot.swap(deployment);
-    this.fingerprint = fingerprint;
+    // Served offline from the cache: the next update from the broker deploys again, fetching what was missing.
+    this.fingerprint = update.store ? fingerprint : null;
+    this.persisted = { value: update.value, revision: update.revision, policy: policyBytes };
+    await this.save(this.persisted);
     this.policyNote = note;
     stats.activeVariant = warmed;
     this.activeSince = new Date().toISOString();
@@ -269,6 +290,14 @@ export class DeploymentManager {
       },
       "deployment serving",
     );
+  }
+
+  private async save(record: PersistedAssignment): Promise<void> {
+    await this.opts
+      .persist?.(record)
+      .catch((err: unknown) =>
+        this.opts.log.warn({ err: errorMessage(err) }, "cannot keep the assignment on disk"),
+      );
   }
 
   private buildPolicy(
@@ -331,7 +360,7 @@ export class DeploymentManager {
   }
 
   private async fetch(
-    store: ObjectStore,
+    store: ObjectStore | null,
     assignment: DeploymentAssignment,
     variant: VariantManifest,
   ): Promise<string | null> {

@@ -27,6 +27,7 @@ import { Slot } from "../runtime/slot";
 import { getIdentity, type Identity } from "../state/identity";
 import { ensurePrivateDir, statePaths } from "../state/paths";
 import { acquireRunLock } from "../state/run-lock";
+import { loadSavedAssignment, saveAssignment } from "../state/saved-assignment";
 import { type AgentStatus, writeStatus } from "../state/status";
 import { Outbox } from "../telemetry/outbox";
 import { TelemetryPublisher } from "../telemetry/telemetry-publisher";
@@ -188,6 +189,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       if (conn) void followPolicyKey(conn);
     },
     reportError,
+    persist: (record) => saveAssignment(opts.stateDir, record),
   });
   const periodic = new PeriodicSampler({
     meter,
@@ -451,6 +453,23 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     })().catch(() => undefined);
     await watchAssignment(conn);
   };
+
+  // Serve the last assignment from the cache right away: the broker may be unreachable for a long time (a restart
+  // during a network cut); its own copy replaces this one once connected.
+  const saved = await loadSavedAssignment(opts.stateDir);
+  if (saved) {
+    log.info(
+      { revision: saved.revision },
+      "serving the last assignment from the cache until the broker answers",
+    );
+    deployments.submit({
+      operation: "PUT",
+      value: saved.value,
+      revision: saved.revision,
+      store: null,
+      cachedPolicy: saved.policy,
+    });
+  }
 
   const connectionLoop = (async () => {
     let delay = 1000;

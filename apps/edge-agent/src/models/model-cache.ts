@@ -125,7 +125,7 @@ export class ModelCache {
 
   /** Returns a verified local path for the variant, downloading it from the object store when needed. */
   async ensure(
-    store: ObjectStore,
+    store: ObjectStore | null,
     variant: VariantManifest,
     opts: EnsureVariantOptions,
   ): Promise<{ path: string; downloaded: boolean; resumedFromBytes: number }> {
@@ -135,6 +135,12 @@ export class ModelCache {
       const now = new Date();
       await utimes(path, now, now).catch(() => {});
       return { path, downloaded: false, resumedFromBytes: 0 };
+    }
+    if (!store) {
+      throw new AgentError(
+        "VARIANT_REJECTED",
+        `variant ${variant.name} is not in the cache and NATS is unreachable; it is downloaded once the agent connects`,
+      );
     }
     const pruned = await this.prune(variant.sizeBytes, variant.sha256);
     if (!pruned.fits) {

@@ -17,6 +17,8 @@ export interface StatePaths {
   status: string;
   cache: string;
   outbox: string;
+  /** The serving assignment (and its policy artifact), for a restart without a network. */
+  assignment: string;
 }
 
 /** `--state-dir`, else EDGEWATT_AGENT_HOME, else ~/.edgewatt-agent. */
@@ -31,6 +33,7 @@ export function statePaths(root: string): StatePaths {
     status: join(root, "status.json"),
     cache: join(root, "cache"),
     outbox: join(root, "outbox"),
+    assignment: join(root, "assignment.json"),
   };
 }
 
