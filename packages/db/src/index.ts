@@ -17,6 +17,7 @@ export * from "./queries/models";
 export * from "./queries/nats-auth";
 export * from "./queries/orgs";
 export * from "./queries/policies";
+export * from "./queries/rollouts";
 export * from "./queries/telemetry";
 export * from "./queries/tokens";
 export * from "./queries/users";

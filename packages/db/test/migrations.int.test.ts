@@ -36,6 +36,7 @@ describe("migrations on Postgres", () => {
       "optimization_jobs",
       "org_nats_signing_keys",
       "orgs",
+      "rollouts",
       "sessions",
       "telemetry_samples",
       "users",

@@ -147,3 +147,31 @@ export async function findDeploymentsByOrg(
     groupName: r.groupName,
   }));
 }
+
+/**
+ * A rollback: the given deployments become `rolled_back` and the ones they superseded `active` again (each only
+ * if it is not already replaced by something newer for its target).
+ */
+export async function rollBackDeployments(
+  db: Db,
+  orgId: string,
+  rolledBack: readonly string[],
+  reactivate: readonly string[],
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const id of rolledBack) {
+      await tx
+        .update(deployments)
+        .set({ status: "rolled_back" })
+        .where(and(eq(deployments.orgId, orgId), eq(deployments.id, id), eq(deployments.status, "active")));
+    }
+    for (const id of reactivate) {
+      await tx
+        .update(deployments)
+        .set({ status: "active" })
+        .where(
+          and(eq(deployments.orgId, orgId), eq(deployments.id, id), eq(deployments.status, "superseded")),
+        );
+    }
+  });
+}
