@@ -7,6 +7,7 @@ import { cx } from "./ui";
 const LINKS = [
   { href: "/models", label: "Models" },
   { href: "/devices", label: "Devices" },
+  { href: "/deployments", label: "Deployments" },
   { href: "/policies", label: "Policies" },
   { href: "/reports", label: "Reports" },
   { href: "/team", label: "Team" },

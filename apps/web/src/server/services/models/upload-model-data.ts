@@ -40,7 +40,10 @@ export async function uploadModelData(opts: UploadModelDataOptions): Promise<Mod
     rethrowNotFound(`Model ${opts.modelId} does not exist in your organization; pick one from Models.`),
   );
   if (!opts.body) {
-    throw new ServiceError("BAD_REQUEST", "The request has no body: send the .npz file itself as the request body.");
+    throw new ServiceError(
+      "BAD_REQUEST",
+      "The request has no body: send the .npz file itself as the request body.",
+    );
   }
   if (opts.contentLength !== null && opts.contentLength > opts.maxBytes) {
     throw new ServiceError(

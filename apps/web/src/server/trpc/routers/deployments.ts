@@ -3,6 +3,7 @@ import { createDeployment } from "../../services/deployments/create-deployment";
 import { listDeployments } from "../../services/deployments/list-deployments";
 import { promoteRollout, rollBackRollout } from "../../services/rollouts/finish-rollout";
 import { listRollouts } from "../../services/rollouts/list-rollouts";
+import { getRolloutOptions } from "../../services/rollouts/rollout-options";
 import { startRollout } from "../../services/rollouts/start-rollout";
 import { createTRPCRouter, protectedProcedure, writerProcedure } from "../init";
 
@@ -22,6 +23,8 @@ export const deploymentsRouter = createTRPCRouter({
     ),
 
   rollouts: protectedProcedure.query(({ ctx }) => listRollouts({ db: ctx.db, actor: ctx.actor })),
+
+  rolloutOptions: protectedProcedure.query(({ ctx }) => getRolloutOptions({ db: ctx.db, actor: ctx.actor })),
 
   startRollout: writerProcedure
     .input(
