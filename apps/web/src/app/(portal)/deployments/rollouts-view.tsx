@@ -129,7 +129,7 @@ function NewRollout() {
         onSubmit={submit}
         className="grid gap-4 md:grid-cols-2"
         aria-label="New rollout"
-        data-testid={fid("form")}
+        data-testid="rollout-form"
       >
         <Field id={fid("model")} label="Model">
           <Select id={fid("model")} value={modelId} onChange={(e) => setModelId(e.target.value)} required>
@@ -256,7 +256,7 @@ function RolloutItem({ rollout: r, canManage }: { rollout: Rollout; canManage: b
   const figure = (v: number | null | undefined, unit: string, digits = 4) =>
     v === null || v === undefined ? "—" : `${v.toPrecision(digits)} ${unit}`;
   return (
-    <li className="rounded-md border border-slate-200 p-4" data-testid={fid("row")}>
+    <li className="rounded-md border border-slate-200 p-4" data-testid="rollout-row">
       <div className="flex flex-wrap items-center gap-2">
         <Badge tone={STATUS_TONE[r.status]}>{r.status.replace("_", " ")}</Badge>
         <span className="font-medium">
@@ -312,7 +312,7 @@ function RolloutItem({ rollout: r, canManage }: { rollout: Rollout; canManage: b
           <Button
             busy={promote.isPending}
             onClick={() => promote.mutate({ rolloutId: r.id })}
-            data-testid={fid("promote")}
+            data-testid="rollout-promote"
           >
             Promote to all devices
           </Button>
@@ -320,7 +320,7 @@ function RolloutItem({ rollout: r, canManage }: { rollout: Rollout; canManage: b
             variant="secondary"
             busy={rollBack.isPending}
             onClick={() => rollBack.mutate({ rolloutId: r.id })}
-            data-testid={fid("rollback")}
+            data-testid="rollout-rollback"
           >
             Roll back
           </Button>
