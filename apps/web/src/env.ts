@@ -19,6 +19,14 @@
  * - EDGEWATT_SECRET_KEY        required with EDGEWATT_NATS_AUTH=jwt: the key (>= 32 characters) that seals the
  *                              NATS seeds stored in the database (`openssl rand -base64 33`). Losing it means
  *                              re-creating the NATS trust chain and re-enrolling every device.
+ * - EDGEWATT_SIGNUP            `open` (default): anyone can create an account and a new organization at /signup;
+ *                              `closed`: only invitations add people.
+ * - EDGEWATT_OIDC_ISSUER       enterprise single sign-on through any OpenID Connect provider: the issuer URL,
+ * - EDGEWATT_OIDC_CLIENT_ID      exactly as its /.well-known/openid-configuration states it; the client id and secret
+ * - EDGEWATT_OIDC_CLIENT_SECRET  registered there with the redirect URI <public URL>/api/auth/callback/sso, and
+ * - EDGEWATT_OIDC_NAME           the button label (default "single sign-on"). Set all of the first three or none.
+ *                              SSO signs in people who already belong to an org or hold a pending invitation;
+ *                              it never creates an org. See src/server/auth/oidc.ts.
  */
 import { z } from "zod";
 
@@ -135,13 +143,73 @@ const ZSeedEnv = z.object({
   ),
 });
 
+const ZAccessEnv = z
+  .object({
+    EDGEWATT_SIGNUP: optionalString.pipe(
+      z.enum(["open", "closed"], { message: "EDGEWATT_SIGNUP must be open or closed" }).default("open"),
+    ),
+    EDGEWATT_OIDC_ISSUER: optionalString.pipe(ZUrl("EDGEWATT_OIDC_ISSUER", ["https:"]).optional()),
+    EDGEWATT_OIDC_CLIENT_ID: optionalString,
+    EDGEWATT_OIDC_CLIENT_SECRET: optionalString,
+    EDGEWATT_OIDC_NAME: optionalString.pipe(
+      z.string().max(60, "EDGEWATT_OIDC_NAME is at most 60 characters").optional(),
+    ),
+  })
+  .superRefine((e, ctx) => {
+    const required = [
+      "EDGEWATT_OIDC_ISSUER",
+      "EDGEWATT_OIDC_CLIENT_ID",
+      "EDGEWATT_OIDC_CLIENT_SECRET",
+    ] as const;
+    const set = required.filter((k) => e[k] !== undefined);
+    if (set.length > 0 && set.length < required.length) {
+      for (const k of required.filter((k) => e[k] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `${k} is required when ${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set: single sign-on needs the issuer, the client id and the client secret (or none of them, to turn it off)`,
+        });
+      }
+    }
+    if (e.EDGEWATT_OIDC_ISSUER?.includes(",")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EDGEWATT_OIDC_ISSUER"],
+        message: "EDGEWATT_OIDC_ISSUER is one URL",
+      });
+    }
+  })
+  .transform((e) => ({
+    signup: e.EDGEWATT_SIGNUP,
+    oidc:
+      e.EDGEWATT_OIDC_ISSUER !== undefined &&
+      e.EDGEWATT_OIDC_CLIENT_ID !== undefined &&
+      e.EDGEWATT_OIDC_CLIENT_SECRET !== undefined
+        ? {
+            // Kept as given: Auth.js (oauth4webapi) requires it to equal the `issuer` of the provider's
+            // discovery document exactly, trailing slash included.
+            issuer: e.EDGEWATT_OIDC_ISSUER,
+            clientId: e.EDGEWATT_OIDC_CLIENT_ID,
+            clientSecret: e.EDGEWATT_OIDC_CLIENT_SECRET,
+            name: e.EDGEWATT_OIDC_NAME ?? "single sign-on",
+          }
+        : null,
+  }));
+/** Who may get in: open or closed sign-up, and the single sign-on provider (null when not configured). */
+export type AccessEnv = z.output<typeof ZAccessEnv>;
+export type OidcEnv = NonNullable<AccessEnv["oidc"]>;
+
 export class EnvError extends Error {
   override readonly name = "EnvError";
   readonly code = "ENV_INVALID";
 }
 
-function parseEnv<T extends z.ZodType>(schema: T, what: string): z.output<T> {
-  const result = schema.safeParse(process.env);
+function parseEnv<T extends z.ZodType>(
+  schema: T,
+  what: string,
+  source: Record<string, string | undefined> = process.env,
+): z.output<T> {
+  const result = schema.safeParse(source);
   if (!result.success) {
     throw new EnvError(`invalid ${what} environment:\n${z.prettifyError(result.error)}`, {
       cause: result.error,
@@ -152,6 +220,7 @@ function parseEnv<T extends z.ZodType>(schema: T, what: string): z.output<T> {
 
 let cachedAuth: AuthEnv | undefined;
 let cachedServer: ServerEnv | undefined;
+let cachedAccess: AccessEnv | undefined;
 
 /** What Auth.js needs; safe to call from the edge middleware. */
 export function authEnv(): AuthEnv {
@@ -163,6 +232,17 @@ export function authEnv(): AuthEnv {
 export function serverEnv(): ServerEnv {
   cachedServer ??= parseEnv(ZServerEnv, "server");
   return cachedServer;
+}
+
+/** Sign-up and single sign-on settings; no database needed. */
+export function accessEnv(): AccessEnv {
+  cachedAccess ??= parseAccessEnv(process.env);
+  return cachedAccess;
+}
+
+/** `accessEnv` over a given set of variables (tests). */
+export function parseAccessEnv(source: Record<string, string | undefined>): AccessEnv {
+  return parseEnv(ZAccessEnv, "sign-up / single sign-on", source);
 }
 
 /** The seed script's extra input. */

@@ -1,4 +1,4 @@
-import { findAudit, findDevicesByOrg, findTokensByOrg } from "@edgewatt/db";
+import { createDeviceGroup, findAudit, findDevicesByOrg, findTokensByOrg } from "@edgewatt/db";
 import { type EnrollmentRequest, kvKeys, subjects, ZEnrollmentResponse } from "@edgewatt/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpStatusFor } from "../src/server/error-mapping";
@@ -112,6 +112,38 @@ describe("enrollDevice (real Postgres)", () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actorDeviceId: response.deviceId, actorUserId: null });
     expect((await findTokensByOrg(infra.db, actor.orgId)).find((t) => t.id === token.id)?.uses).toBe(1);
+  });
+
+  it("enrolls into the token's group; a token cannot name another org's group", async () => {
+    const group = await createDeviceGroup(infra.db, { orgId: actor.orgId, name: "gateways" });
+    const created = await createEnrollmentToken({
+      db: infra.db,
+      actor,
+      label: "gateways",
+      expiresInHours: 1,
+      maxUses: 1,
+      groupId: group.id,
+      serverUrl: "https://portal.example.test",
+    });
+    expect(created.token).toMatchObject({ groupId: group.id, groupName: "gateways" });
+    const response = await enrollDevice({
+      db: infra.db,
+      request: request(created.secret),
+      natsServers: NATS,
+    });
+    expect(response.groupId).toBe(group.id);
+    const other = await createOrg(infra.db, "Elsewhere");
+    await expect(
+      createEnrollmentToken({
+        db: infra.db,
+        actor: other,
+        label: null,
+        expiresInHours: 1,
+        maxUses: 1,
+        groupId: group.id,
+        serverUrl: "https://portal.example.test",
+      }),
+    ).rejects.toThrow(/does not exist in your organization/);
   });
 
   it("names the device after its host when the agent sends no name", async () => {

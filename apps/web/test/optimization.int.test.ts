@@ -204,7 +204,7 @@ describe("calibration and evaluation data for a model", () => {
   const npz = (arrays: Record<string, { shape: number[] }>) => {
     const files = Object.entries(arrays).map(([name, { shape }]) => {
       const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-      const padded = header.padEnd(Math.ceil((10 + header.length + 1) / 64) * 64 - 10 - 1, " ") + "\n";
+      const padded = `${header.padEnd(Math.ceil((10 + header.length + 1) / 64) * 64 - 10 - 1, " ")}\n`;
       const head = Buffer.alloc(10);
       head.write("\x93NUMPY", 0, "latin1");
       head[6] = 1;

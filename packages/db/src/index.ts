@@ -18,6 +18,7 @@ export * from "./queries/nats-auth";
 export * from "./queries/orgs";
 export * from "./queries/policies";
 export * from "./queries/rollouts";
+export * from "./queries/team";
 export * from "./queries/telemetry";
 export * from "./queries/tokens";
 export * from "./queries/users";

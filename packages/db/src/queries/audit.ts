@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { auditLog } from "../schema";
+import { auditLog, users } from "../schema";
 
 export type AuditEntry = typeof auditLog.$inferSelect;
 
@@ -32,6 +32,9 @@ export async function writeAudit(db: Db, input: WriteAuditInput): Promise<AuditE
   return row!;
 }
 
+/** Where a page of the log ended: the last entry's time and id. */
+export type AuditCursor = { createdAt: Date; id: number };
+
 export type AuditFilters = {
   action?: string;
   targetType?: string;
@@ -41,6 +44,11 @@ export type AuditFilters = {
   since?: Date;
   /** Exclusive upper bound, for paging back in time. */
   before?: Date;
+  /**
+   * Keyset paging: only entries strictly older than this one in the (createdAt, id) order. Entries written
+   * in one transaction share a timestamp, so a `before` date alone would skip or repeat them.
+   */
+  cursor?: AuditCursor;
   /** Default 100, at most 1000. */
   limit?: number;
 };
@@ -61,8 +69,47 @@ export async function findAudit(db: Db, orgId: string, filters: AuditFilters = {
         filters.actorDeviceId !== undefined ? eq(auditLog.actorDeviceId, filters.actorDeviceId) : undefined,
         filters.since ? gte(auditLog.createdAt, filters.since) : undefined,
         filters.before ? lt(auditLog.createdAt, filters.before) : undefined,
+        filters.cursor
+          ? or(
+              lt(auditLog.createdAt, filters.cursor.createdAt),
+              and(eq(auditLog.createdAt, filters.cursor.createdAt), lt(auditLog.id, filters.cursor.id)),
+            )
+          : undefined,
       ),
     )
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(limit);
+}
+
+/** The values the org's log holds, for filter pickers: actions, target types and the users who acted. */
+export type AuditFacets = {
+  actions: string[];
+  targetTypes: string[];
+  actors: { userId: string; email: string | null }[];
+};
+
+export async function findAuditFacets(db: Db, orgId: string): Promise<AuditFacets> {
+  const [actions, targetTypes, actors] = await Promise.all([
+    db
+      .selectDistinct({ action: auditLog.action })
+      .from(auditLog)
+      .where(eq(auditLog.orgId, orgId))
+      .orderBy(asc(auditLog.action)),
+    db
+      .selectDistinct({ targetType: auditLog.targetType })
+      .from(auditLog)
+      .where(eq(auditLog.orgId, orgId))
+      .orderBy(asc(auditLog.targetType)),
+    db
+      .selectDistinct({ userId: sql<string>`${auditLog.actorUserId}`, email: users.email })
+      .from(auditLog)
+      .leftJoin(users, eq(users.id, auditLog.actorUserId))
+      .where(and(eq(auditLog.orgId, orgId), isNotNull(auditLog.actorUserId)))
+      .orderBy(asc(users.email)),
+  ]);
+  return {
+    actions: actions.map((r) => r.action),
+    targetTypes: targetTypes.map((r) => r.targetType),
+    actors,
+  };
 }

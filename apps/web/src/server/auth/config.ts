@@ -25,7 +25,22 @@ declare module "next-auth" {
   }
   interface Session {
     claims?: SessionClaims;
+    /**
+     * The signed-in user even without an org: someone admitted by single sign-on on the strength of a
+     * pending invitation, before accepting it. Portal pages still need `claims`.
+     */
+    userId?: string;
   }
+}
+
+/** Pages that signed-out visitors may open (the middleware lets them through). */
+export function isPublicPath(pathname: string): boolean {
+  return (
+    pathname === "/signin" ||
+    pathname === "/signup" ||
+    pathname.startsWith("/signup/") ||
+    pathname.startsWith("/invite/")
+  );
 }
 
 const SESSION_MAX_AGE_S = 12 * 60 * 60;
@@ -40,12 +55,13 @@ export function edgeAuthConfig(): NextAuthConfig {
     providers: [],
     callbacks: {
       /** Middleware guard: anything it matches needs a session with our claims, else → /signin. */
-      authorized({ auth }) {
-        return auth?.claims !== undefined;
+      authorized({ auth, request }) {
+        return isPublicPath(request.nextUrl.pathname) || auth?.claims !== undefined;
       },
       jwt({ token, user }) {
         if (user) {
-          // Sign-in: copy the claims authorize() returned into the token.
+          // Sign-in: copy the claims authorize() returned into the token. (Single sign-on and org
+          // switches are handled by the full configuration's jwt callback, in ./index.ts.)
           token.userId = user.id;
           token.orgId = user.orgId;
           token.orgName = user.orgName;
@@ -56,6 +72,7 @@ export function edgeAuthConfig(): NextAuthConfig {
       session({ session, token }) {
         const claims = ZSessionClaims.safeParse(token);
         if (claims.success) session.claims = claims.data;
+        if (typeof token.userId === "string") session.userId = token.userId;
         return session;
       },
     },

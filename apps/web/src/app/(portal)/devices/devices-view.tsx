@@ -6,7 +6,19 @@ import { type FormEvent, useId, useState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { useCanWrite } from "@/components/session-context";
 import { PresenceBadge, TokenStateBadge } from "@/components/status-badges";
-import { Button, Card, EmptyState, ErrorBanner, Field, Input, Loading, Table, Td, Th } from "@/components/ui";
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  Input,
+  Loading,
+  Select,
+  Table,
+  Td,
+  Th,
+} from "@/components/ui";
 import { energySourceLabel } from "@/lib/energy-sources";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import type { RouterOutputs } from "@/server/trpc/root";
@@ -182,6 +194,9 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: Created) => void 
   const labelId = useId();
   const hoursId = useId();
   const usesId = useId();
+  const groupFieldId = useId();
+  const [groupId, setGroupId] = useState("");
+  const groups = useQuery(trpc.groups.list.queryOptions());
   const [label, setLabel] = useState("");
   const [hours, setHours] = useState("24");
   const [uses, setUses] = useState("1");
@@ -189,12 +204,17 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: Created) => void 
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    create.mutate({ label: label || undefined, expiresInHours: Number(hours), maxUses: Number(uses) });
+    create.mutate({
+      label: label || undefined,
+      expiresInHours: Number(hours),
+      maxUses: Number(uses),
+      groupId: groupId || null,
+    });
   }
 
   return (
     <form onSubmit={onSubmit} className="flex flex-col gap-3" aria-label="Create an enrollment token">
-      <div className="grid gap-4 sm:grid-cols-[2fr_1fr_1fr_auto] sm:items-end">
+      <div className="grid gap-4 sm:grid-cols-[2fr_1fr_1fr_1fr_auto] sm:items-end">
         <Field id={labelId} label="Label (optional)">
           <Input
             id={labelId}
@@ -230,6 +250,21 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: Created) => void 
             onChange={(e) => setUses(e.target.value)}
             data-testid="token-uses"
           />
+        </Field>
+        <Field id={groupFieldId} label="Devices join group">
+          <Select
+            id={groupFieldId}
+            value={groupId}
+            onChange={(e) => setGroupId(e.target.value)}
+            data-testid="token-group"
+          >
+            <option value="">no group</option>
+            {(groups.data ?? []).map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </Select>
         </Field>
         <Button type="submit" busy={create.isPending} data-testid="token-create">
           Create token

@@ -1,5 +1,6 @@
 /**
- * Deploys a model to one device with a `static` policy on one variant: validates that the variant is
+ * Deploys a model to one device with a `static` policy on one variant, or, when the device's group has a
+ * policy, with that policy by its KV POLICY key (the agent follows later edits live): validates that the variant is
  * ready, writes the deployment row (superseding the device's previous one) and puts the assignment
  * (the whole ready ladder as variant manifests) into KV DEPLOY under the device's key, where the agent
  * watches for it. The KV put runs inside the transaction: if the broker refuses, nothing is recorded.
@@ -11,9 +12,7 @@ import {
   getDevice,
   getModel,
   createDeployment as insertDeployment,
-  type Model,
   newId,
-  type Variant,
   writeAudit,
 } from "@edgewatt/db";
 import type { NatsConnection } from "@edgewatt/nats";
@@ -22,14 +21,14 @@ import {
   encode,
   KV_BUCKETS,
   kvKeys,
-  OBJECT_BUCKETS,
-  type VariantManifest,
   ZDeploymentAssignment,
 } from "@edgewatt/protocol";
 import { Kvm } from "@nats-io/kv";
 import { ServiceError } from "../../errors";
 import { type Actor, requireWriter } from "../actor";
 import { rethrowNotFound } from "../not-found";
+import { findGroupPolicyForDevice } from "../policies/group-policy-for-device";
+import { isReadyVariant as isReady, variantManifest as toManifest } from "./ladder-manifest";
 
 export interface CreateDeploymentOptions {
   db: Db;
@@ -79,11 +78,14 @@ export async function createDeployment(opts: CreateDeploymentOptions): Promise<C
       );
     }
 
+    // A device in a group with a policy follows that policy through its KV POLICY key (edits apply live).
+    const groupPolicy = await findGroupPolicyForDevice(tx, device);
     const deployment = await insertDeployment(tx, {
       id: newId("dep"),
       orgId: actor.orgId,
       modelId: model.id,
       deviceId: device.id,
+      policyId: groupPolicy?.policy.id ?? null,
       variantName: chosen.name,
       createdBy: actor.userId,
     });
@@ -94,7 +96,9 @@ export async function createDeployment(opts: CreateDeploymentOptions): Promise<C
       modelId: model.id,
       modelName: model.name,
       ladder: ready.map((v) => toManifest(model, v)),
-      policy: { mode: "static", variant: chosen.name },
+      policy: groupPolicy
+        ? { mode: groupPolicy.policy.mode, key: groupPolicy.key }
+        : { mode: "static", variant: chosen.name },
       updatedAt: now.getTime(),
     };
     await writeAudit(tx, {
@@ -108,44 +112,10 @@ export async function createDeployment(opts: CreateDeploymentOptions): Promise<C
         deviceId: device.id,
         variantName: chosen.name,
         ladder: ready.map((v) => v.name),
+        ...(groupPolicy ? { policyId: groupPolicy.policy.id, policyKey: groupPolicy.key } : {}),
       },
     });
     await kv.put(kvKeys.deviceAssignment(actor.orgId, device.id), encode(ZDeploymentAssignment, assignment));
     return { deployment, assignment };
   });
-}
-
-type ReadyVariant = Variant & { status: "ready"; objectName: string; sha256: string; sizeBytes: number };
-
-function isReady(v: Variant): v is ReadyVariant {
-  return (
-    v.status === "ready" &&
-    v.objectName !== null &&
-    v.sha256 !== null &&
-    v.sizeBytes !== null &&
-    v.sizeBytes > 0
-  );
-}
-
-function toManifest(model: Model, v: ReadyVariant): VariantManifest {
-  const fidelity = v.metrics.fidelity?.cosine;
-  return {
-    variantId: v.id,
-    name: v.name,
-    bucket: OBJECT_BUCKETS.models,
-    objectName: v.objectName,
-    sha256: v.sha256,
-    sizeBytes: v.sizeBytes,
-    passes: v.passes,
-    inputs: model.inspection.inputs,
-    outputs: model.inspection.outputs,
-    fidelity:
-      typeof fidelity === "number" && Number.isFinite(fidelity) ? Math.max(-1, Math.min(1, fidelity)) : null,
-    energyJ: positiveOrNull(v.metrics.energyJPerInference),
-    latencyMs: positiveOrNull(v.metrics.latencyMsP50),
-  };
-}
-
-function positiveOrNull(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
 }

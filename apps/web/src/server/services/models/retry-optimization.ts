@@ -1,7 +1,7 @@
 import { type Db, getJob, type Job } from "@edgewatt/db";
 import type { NatsConnection } from "@edgewatt/nats";
 import { ServiceError } from "../../errors";
-import type { Actor } from "../actor";
+import { type Actor, requireWriter } from "../actor";
 import { rethrowNotFound } from "../not-found";
 import { startOptimization } from "./start-optimization";
 
@@ -12,6 +12,7 @@ export async function retryOptimization(opts: {
   actor: Actor;
   jobId: string;
 }): Promise<{ job: Job; queued: boolean }> {
+  requireWriter(opts.actor, "retry optimization jobs");
   const previous = await getJob(opts.db, opts.actor.orgId, opts.jobId).catch(
     rethrowNotFound(`Job ${opts.jobId} does not exist in your organization.`),
   );

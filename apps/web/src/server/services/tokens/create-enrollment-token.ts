@@ -1,5 +1,12 @@
-import { type Db, createEnrollmentToken as insertEnrollmentToken, newId, writeAudit } from "@edgewatt/db";
+import {
+  type Db,
+  getDeviceGroup,
+  createEnrollmentToken as insertEnrollmentToken,
+  newId,
+  writeAudit,
+} from "@edgewatt/db";
 import { type Actor, requireWriter } from "../actor";
+import { rethrowNotFound } from "../not-found";
 import { generateTokenSecret } from "./token-secret";
 import { type TokenView, toTokenView } from "./token-view";
 
@@ -13,6 +20,8 @@ export interface CreateEnrollmentTokenOptions {
   maxUses: number;
   /** The portal's public origin, put into the enroll command. */
   serverUrl: string;
+  /** Devices enrolled with the token join this group of the org (and get its energy policy). */
+  groupId?: string | null;
   now?: Date;
 }
 
@@ -33,10 +42,17 @@ export async function createEnrollmentToken(
   const now = opts.now ?? new Date();
   const { secret, prefix, hash } = generateTokenSecret();
   const row = await db.transaction(async (tx) => {
+    const group = opts.groupId
+      ? await getDeviceGroup(tx, actor.orgId, opts.groupId).catch(
+          rethrowNotFound(
+            `Device group ${opts.groupId} does not exist in your organization; pick one from the list.`,
+          ),
+        )
+      : null;
     const created = await insertEnrollmentToken(tx, {
       id: newId("tok"),
       orgId: actor.orgId,
-      groupId: null,
+      groupId: group?.id ?? null,
       tokenHash: hash,
       prefix,
       label: opts.label,
@@ -54,13 +70,14 @@ export async function createEnrollmentToken(
         prefix,
         label: opts.label,
         maxUses: opts.maxUses,
+        groupId: group?.id ?? null,
         expiresAt: created.expiresAt.toISOString(),
       },
     });
-    return created;
+    return { created, groupName: group?.name ?? null };
   });
   return {
-    token: toTokenView(row, now),
+    token: toTokenView({ ...row.created, groupName: row.groupName }, now),
     secret,
     command: enrollCommand(opts.serverUrl, secret),
   };

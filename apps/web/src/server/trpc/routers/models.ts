@@ -5,8 +5,8 @@ import { listModels } from "../../services/models/list-models";
 import { listOptimizationPasses } from "../../services/models/list-passes";
 import { retryOptimization } from "../../services/models/retry-optimization";
 import { startOptimization } from "../../services/models/start-optimization";
-import { DATASET_KINDS, removeModelData } from "../../services/models/upload-model-data";
 import { DEFAULT_RECIPE } from "../../services/models/upload-model";
+import { DATASET_KINDS, removeModelData } from "../../services/models/upload-model-data";
 import { createTRPCRouter, protectedProcedure, writerProcedure } from "../init";
 
 const ZId = z.string().min(1).max(64);

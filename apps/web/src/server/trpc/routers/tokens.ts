@@ -17,6 +17,7 @@ export const ZCreateTokenInput = z.object({
     .min(1, "a token must live at least 1 hour")
     .max(720, "a token can live at most 720 hours (30 days)"),
   maxUses: z.number().int("whole uses only").min(1, "at least 1 use").max(1000, "at most 1000 uses"),
+  groupId: z.string().min(1).max(64).nullable().optional(),
 });
 
 export const tokensRouter = createTRPCRouter({
