@@ -5,8 +5,12 @@ import { createTestDatabase, type TestDatabase } from "@edgewatt/db/testing";
 import { connectNats, ensureControlPlane, type NatsConnection } from "@edgewatt/nats";
 import { startNatsServer, type TestNatsServer } from "@edgewatt/nats/testing";
 import type { Role } from "@edgewatt/protocol";
+import { TRPCError } from "@trpc/server";
+import { expect } from "vitest";
+import type { SessionClaims } from "../src/server/auth/config";
 import { insertUser } from "../src/server/data/seed-rows";
 import type { Actor } from "../src/server/services/actor";
+import { createCaller } from "../src/server/trpc/root";
 
 /** The reference model (same file as /work/shared/models/nab-conv-autoencoder.onnx), committed under samples/. */
 export const MODEL_PATH = fileURLToPath(
@@ -73,4 +77,24 @@ export async function addMember(db: Db, orgId: string, role: Role): Promise<Acto
   });
   await upsertMembership(db, { orgId, userId: user.id, role });
   return { userId: user.id, orgId, role };
+}
+
+/** A tRPC caller acting as `actor` (null: no session), over the suite's database and nats-server. */
+export function callerFor(infra: Infra, actor: Actor | null, origin = "https://portal.example.test") {
+  const claims: SessionClaims | undefined = actor
+    ? { userId: actor.userId, orgId: actor.orgId, orgName: "Test", role: actor.role }
+    : undefined;
+  return createCaller({ claims, db: infra.db, nats: async () => infra.nc, origin });
+}
+
+/** The TRPCError a call fails with (the test fails when the call succeeds or throws something else). */
+export async function trpcFailure(promise: Promise<unknown>): Promise<TRPCError> {
+  const err = await promise.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCError);
+  return err as TRPCError;
 }

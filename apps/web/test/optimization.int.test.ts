@@ -13,16 +13,13 @@ import {
   markJobRunning,
   type Variant,
 } from "@edgewatt/db";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionClaims } from "../src/server/auth/config";
 import type { Actor } from "../src/server/services/actor";
 import { createLadderView } from "../src/server/services/models/ladder-view";
 import { uploadModel } from "../src/server/services/models/upload-model";
 import { removeModelData, uploadModelData } from "../src/server/services/models/upload-model-data";
 import { type JobUpdate, watchJob } from "../src/server/services/models/watch-job";
-import { createCaller } from "../src/server/trpc/root";
-import { addMember, createOrg, type Infra, MODEL_PATH, startInfra } from "./helpers";
+import { addMember, callerFor, createOrg, type Infra, MODEL_PATH, startInfra, trpcFailure } from "./helpers";
 
 describe("optimization jobs from the portal", () => {
   let infra: Infra;
@@ -30,25 +27,8 @@ describe("optimization jobs from the portal", () => {
   let other: Actor;
   let modelId: string;
 
-  const caller = (actor: Actor) => {
-    const claims: SessionClaims = {
-      userId: actor.userId,
-      orgId: actor.orgId,
-      orgName: "Test",
-      role: actor.role,
-    };
-    return createCaller({ claims, db: infra.db, nats: async () => infra.nc, origin: "https://portal.test" });
-  };
-  const failure = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => {
-        throw new Error("expected the call to fail");
-      },
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(TRPCError);
-    return err as TRPCError;
-  };
+  const caller = (actor: Actor) => callerFor(infra, actor);
+  const failure = trpcFailure;
 
   beforeAll(async () => {
     infra = await startInfra();

@@ -15,13 +15,10 @@ import {
 } from "@edgewatt/db";
 import { decode, KV_BUCKETS, kvKeys, ZDeploymentAssignment } from "@edgewatt/protocol";
 import { Kvm } from "@nats-io/kv";
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionClaims } from "../src/server/auth/config";
 import type { Actor } from "../src/server/services/actor";
 import { uploadModel } from "../src/server/services/models/upload-model";
-import { createCaller } from "../src/server/trpc/root";
-import { addMember, createOrg, type Infra, MODEL_PATH, startInfra } from "./helpers";
+import { addMember, callerFor, createOrg, type Infra, MODEL_PATH, startInfra, trpcFailure } from "./helpers";
 
 describe("staged rollouts", () => {
   let infra: Infra;
@@ -30,25 +27,8 @@ describe("staged rollouts", () => {
   let groupId: string;
   let deviceIds: string[];
 
-  const caller = (actor: Actor) => {
-    const claims: SessionClaims = {
-      userId: actor.userId,
-      orgId: actor.orgId,
-      orgName: "Test",
-      role: actor.role,
-    };
-    return createCaller({ claims, db: infra.db, nats: async () => infra.nc, origin: "https://portal.test" });
-  };
-  const failure = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => {
-        throw new Error("expected the call to fail");
-      },
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(TRPCError);
-    return err as TRPCError;
-  };
+  const caller = (actor: Actor) => callerFor(infra, actor);
+  const failure = trpcFailure;
   const assignmentOf = async (deviceId: string) => {
     const kv = await new Kvm(infra.nc).open(KV_BUCKETS.deploy);
     const entry = await kv.get(kvKeys.deviceAssignment(owner.orgId, deviceId));
