@@ -17,6 +17,7 @@ export * from "./queries/models";
 export * from "./queries/nats-auth";
 export * from "./queries/orgs";
 export * from "./queries/policies";
+export * from "./queries/reports";
 export * from "./queries/rollouts";
 export * from "./queries/team";
 export * from "./queries/telemetry";
