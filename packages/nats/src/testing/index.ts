@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { testingEnv } from "./env";
 
 export interface TestNatsServer {
   url: string;
@@ -42,7 +43,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function natsServerBinary(): string {
-  return process.env.NATS_SERVER_BIN ?? "nats-server";
+  return testingEnv().NATS_SERVER_BIN;
 }
 
 /** Starts nats-server with JetStream; see StartNatsServerOptions. */
@@ -79,7 +80,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
 
 function existsOnPath(bin: string): boolean {
   if (bin.includes("/")) return true;
-  const paths = (process.env.PATH ?? "").split(":");
+  const paths = testingEnv().PATH.split(":");
   return paths.some((p) => existsSync(join(p, bin)));
 }
 
