@@ -5,7 +5,9 @@
  * `synthetic inputs` — it says how the variant behaves, not how accurate it is on real data. Calibration without
  * its own data uses the evaluation data when there is some.
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
+import type { Model } from "@edgewatt/db";
 import {
   createSubprocessMemoryProbe,
   createSyntheticArrays,
@@ -14,7 +16,10 @@ import {
   type NpyArray,
   type OptimizeModelOptions,
   parseModel,
+  parseNpz,
 } from "@edgewatt/engine";
+import type { ObjectStore } from "@nats-io/obj";
+import { WorkerError } from "../errors";
 
 /** Uploaded arrays (parsed .npz) and where they came from. */
 export interface RealData {
@@ -91,4 +96,31 @@ export function createJobData(
     if (!isEngineError(err)) throw err;
     return { options: {}, unavailable: err.message };
   }
+}
+
+/** The model's uploaded calibration / evaluation data, fetched and checked against the sha256 of its upload. */
+export async function loadUploadedData(
+  store: ObjectStore,
+  model: Pick<Model, "datasets">,
+): Promise<{ calibration?: RealData; evaluation?: RealData }> {
+  const uploaded: { calibration?: RealData; evaluation?: RealData } = {};
+  for (const kind of ["calibration", "evaluation"] as const) {
+    const dataset = model.datasets[kind];
+    if (!dataset) continue;
+    const blob = await store.getBlob(dataset.objectName);
+    if (!blob) {
+      throw new WorkerError(
+        "MODEL_OBJECT_MISSING",
+        `the model's ${kind} data ${dataset.fileName} is missing from the object store; upload it again`,
+      );
+    }
+    if (createHash("sha256").update(blob).digest("hex") !== dataset.sha256) {
+      throw new WorkerError(
+        "SHA256_MISMATCH",
+        `the model's ${kind} data ${dataset.fileName} does not match the sha256 recorded at upload; upload it again`,
+      );
+    }
+    uploaded[kind] = { arrays: parseNpz(blob), label: `${dataset.fileName} (uploaded ${kind} data)` };
+  }
+  return uploaded;
 }

@@ -32,7 +32,6 @@ import {
   isEngineError,
   optimizeModel,
   type Pass,
-  parseNpz,
 } from "@edgewatt/engine";
 import {
   getObjectToFile,
@@ -59,7 +58,7 @@ import ort from "onnxruntime-node";
 import { WorkerError } from "../errors";
 import { childLogger, errorMessage } from "../log";
 import { type SupervisedConsumer, superviseConsumer } from "../supervise";
-import { createJobData, type RealData } from "./job-data";
+import { createJobData, loadUploadedData } from "./job-data";
 import { createVariantMetrics } from "./variant-metrics";
 
 /** Deliveries of one job message before a transient failure becomes a failed job. */
@@ -314,25 +313,7 @@ async function runOptimizeJob(
   });
 
   // The model's uploaded data when it has some; else passes calibrate and variants are measured on synthetic inputs.
-  const uploaded: { calibration?: RealData; evaluation?: RealData } = {};
-  for (const kind of ["calibration", "evaluation"] as const) {
-    const dataset = model.datasets[kind];
-    if (!dataset) continue;
-    const blob = await ctx.store.getBlob(dataset.objectName);
-    if (!blob) {
-      throw new WorkerError(
-        "MODEL_OBJECT_MISSING",
-        `the model's ${kind} data ${dataset.fileName} is missing from the object store; upload it again`,
-      );
-    }
-    if (createHash("sha256").update(blob).digest("hex") !== dataset.sha256) {
-      throw new WorkerError(
-        "SHA256_MISMATCH",
-        `the model's ${kind} data ${dataset.fileName} does not match the sha256 recorded at upload; upload it again`,
-      );
-    }
-    uploaded[kind] = { arrays: parseNpz(blob), label: `${dataset.fileName} (uploaded ${kind} data)` };
-  }
+  const uploaded = await loadUploadedData(ctx.store, model);
   const data = createJobData(bytes, uploaded);
   if (data.unavailable) {
     log.warn(
