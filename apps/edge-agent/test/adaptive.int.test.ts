@@ -213,6 +213,47 @@ describe("adaptive precision (rule policy) in the running agent", () => {
     expect(normal.every((s) => s.variant === "fp32" && s.decision?.reason === "healthy")).toBe(true);
   });
 
+  it("inside the policy's quiet hours (device local time) normal work saves energy even on mains", async () => {
+    const now = new Date();
+    const hhmm = (d: Date) =>
+      `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const quietHours = {
+      start: hhmm(new Date(now.getTime() - 3_600_000)),
+      end: hhmm(new Date(now.getTime() + 3_600_000)),
+    };
+    await deployKv.put(
+      kvKeys.deviceAssignment(ORG, DEVICE),
+      assignmentBytes({
+        deploymentId: "dep_quiet",
+        orgId: ORG,
+        deviceId: DEVICE,
+        modelId: MODEL,
+        modelName: "nab-conv-autoencoder",
+        ladder,
+        policy: {
+          mode: "rule",
+          artifact: artifact(5, {
+            rule: { lowBatteryPct: 30, minFidelity: 0.99, quietHours } as PolicyArtifact["rule"],
+          }),
+        },
+      }),
+    );
+    await waitFor(
+      "a quiet-hours decision",
+      async () => (await samplesSince(Date.now() - 2000)).some((x) => x.decision?.reason === "quiet-hours"),
+      20_000,
+    );
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const normal = (await samplesSince(since)).filter(
+      (s) => s.kind === "inference" && s.priority === "normal",
+    );
+    expect(normal.length).toBeGreaterThan(3);
+    expect(normal.every((s) => s.decision?.reason === "quiet-hours" && s.decision.policyVersion === 5)).toBe(
+      true,
+    );
+  });
+
   it("follows a policy shipped in KV POLICY, picks up new versions live, and refuses a malformed one", async () => {
     const key = kvKeys.groupPolicy(ORG, "grp_field");
     await policyKv.put(

@@ -281,8 +281,16 @@ describe("energy policies and device groups (real Postgres + nats-server)", () =
       version: 2,
       rule: { minFidelity: 0.9, whenHealthy: "cheapest-within-floor" },
     });
-    // The schedule stays in the portal: agents do not act on it yet, so it is not part of the artifact.
-    expect(await readArtifact(owner.orgId, group.id)).not.toHaveProperty("schedule");
+    // Quiet hours travel with the rule (agents run them); the carbon signal stays in the portal for now.
+    await api.policies.update({
+      policyId: policy.id,
+      ...fieldRule({ minFidelity: 0.9, whenHealthy: "cheapest-within-floor" }),
+      name: policy.name,
+      schedule: { quietHours: { start: "22:00", end: "06:00" }, carbon: { zone: "DE", maxGramsPerKwh: 350 } },
+    });
+    const withQuiet = await readArtifact(owner.orgId, group.id);
+    expect(withQuiet).toMatchObject({ version: 3, rule: { quietHours: { start: "22:00", end: "06:00" } } });
+    expect(withQuiet).not.toHaveProperty("schedule");
 
     // A policy in use cannot be deleted; switching the group to a static policy republishes the key.
     const inUse = await trpcError(api.policies.delete({ policyId: policy.id }));

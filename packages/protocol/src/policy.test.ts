@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decode, encode } from "./codec";
 import { ZDeploymentAssignment, ZVariantManifest } from "./messages";
 import {
+  inQuietHours,
   LEARNED_FEATURES,
   type PolicyArtifact,
   ZLinearQConfig,
@@ -52,10 +53,23 @@ describe("ZRuleConfig", () => {
       whenHealthy: "highest-quality",
       threads: 1,
       criticalThreads: null,
+      quietHours: null,
     });
     for (const [key, field] of Object.entries(ZRuleConfig.shape)) {
       expect(field.description, key).toMatch(/\w{3,}.*\w{3,}/);
     }
+  });
+
+  it("takes quiet hours as a local HH:MM window, wrapping past midnight", () => {
+    const q = ZRuleConfig.parse({ quietHours: { start: "22:00", end: "06:30" } }).quietHours;
+    expect(q).toEqual({ start: "22:00", end: "06:30" });
+    expect(inQuietHours(q!, 23 * 60)).toBe(true);
+    expect(inQuietHours(q!, 6 * 60 + 29)).toBe(true);
+    expect(inQuietHours(q!, 6 * 60 + 30)).toBe(false);
+    const bad = ZRuleConfig.safeParse({ quietHours: { start: "25:00", end: "25:00" } });
+    expect(bad.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toContain(
+      "quietHours.start: use a 24-hour time such as 22:00",
+    );
   });
 
   it("rejects out-of-range thresholds field by field", () => {

@@ -24,6 +24,41 @@ export type WhenHealthy = (typeof WHEN_HEALTHY)[number];
 
 // ---------------------------------------------------------------- rule policy
 
+const ClockTime = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use a 24-hour time such as 22:00");
+
+export const ZQuietHours = z
+  .object({
+    start: ClockTime.describe("When quiet hours begin, in the device's local time (24-hour HH:MM)."),
+    end: ClockTime.describe(
+      "When quiet hours end, in the device's local time; earlier than the start means the next morning.",
+    ),
+  })
+  .refine((q) => q.start !== q.end, {
+    path: ["end"],
+    message: "quiet hours must end at a different time than they start",
+  })
+  .describe(
+    "A daily window (e.g. 22:00–06:00) in which the policy saves energy even when nothing else calls for it, " +
+      'as if "When healthy" were "cheapest within the fidelity floor".',
+  );
+export type QuietHours = z.infer<typeof ZQuietHours>;
+
+/** Minutes after local midnight of an HH:MM time. */
+export function clockMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+/** Whether `minutes` (after local midnight) falls in the window; a window past midnight wraps. */
+export function inQuietHours(q: QuietHours, minutes: number): boolean {
+  const start = clockMinutes(q.start);
+  const end = clockMinutes(q.end);
+  return start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+}
+
 export const ZRuleConfig = z
   .object({
     minFidelity: z
@@ -90,6 +125,12 @@ export const ZRuleConfig = z
     criticalThreads: Threads.nullable()
       .default(null)
       .describe("Intra-op threads for non-degradable (critical) requests. Empty = same as threads."),
+    quietHours: ZQuietHours.nullable()
+      .default(null)
+      .describe(
+        "A daily window (e.g. 22:00–06:00, the device's local time) in which normal and background work run the " +
+          "cheapest variant within the fidelity floor even when nothing else calls for saving. Empty = none.",
+      ),
   })
   .superRefine((c, ctx) => {
     if (c.criticalBatteryPct > c.lowBatteryPct) {

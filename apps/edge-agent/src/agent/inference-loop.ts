@@ -204,6 +204,7 @@ export class InferenceLoop {
       queueDepth: this.queue.depth,
       recentLatencyMsP50: this.p50,
       observedEnergyJ: deployment.observedEnergyJ,
+      localMinutes: localMinutes(new Date()),
     };
   }
 
@@ -311,4 +312,9 @@ export class InferenceLoop {
       this.p50 = sorted[Math.floor((n - 1) / 2)] ?? null;
     }
   }
+}
+
+/** Minutes after midnight on this device's clock (its time zone), for the policy's quiet hours. */
+function localMinutes(now: Date): number {
+  return now.getHours() * 60 + now.getMinutes();
 }

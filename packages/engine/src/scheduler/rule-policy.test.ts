@@ -48,6 +48,24 @@ describe("RulePolicy rules, in order", () => {
     expect(policy.decide(observe(overrides))).toEqual({ variant, threads, reason });
   });
 
+  it("saves energy inside the quiet hours (wrapping past midnight), not outside them or for critical work", () => {
+    const policy = rule({ quietHours: { start: "22:00", end: "06:00" } });
+    const at = (hh: number, mm: number, priority: ObservedState["priority"] = "normal") =>
+      policy.decide(observe({ priority, localMinutes: hh * 60 + mm }));
+    expect(at(23, 30)).toMatchObject({ variant: "int8-static", reason: "quiet-hours" });
+    expect(at(5, 59)).toMatchObject({ variant: "int8-static", reason: "quiet-hours" });
+    expect(at(6, 0)).toMatchObject({ variant: "fp32", reason: "healthy" });
+    expect(at(21, 59)).toMatchObject({ variant: "fp32", reason: "healthy" });
+    expect(at(23, 30, "critical")).toMatchObject({ variant: "fp32", reason: "critical" });
+    // Unknown local time: never quiet.
+    expect(policy.decide(observe({ priority: "normal" }))).toMatchObject({ reason: "healthy" });
+    const day = rule({ quietHours: { start: "12:00", end: "13:00" } });
+    expect(day.decide(observe({ priority: "normal", localMinutes: 12 * 60 + 30 })).reason).toBe(
+      "quiet-hours",
+    );
+    expect(day.decide(observe({ priority: "normal", localMinutes: 13 * 60 })).reason).toBe("healthy");
+  });
+
   it("reads the battery only when running on it", () => {
     for (const powerState of ["mains", "unknown"] as const) {
       expect(policy.decide(observe({ powerState, batteryPct: 2 })).reason).toBe("healthy");

@@ -10,19 +10,21 @@
  *  4. latencySloMs set and the recent median latency above it → the fastest within the floor (manifest latency when
  *     every candidate has one, else the cost basis below) — "slo".
  *  5. background priority → cheapest within the floor — "background".
- *  6. otherwise, by whenHealthy: the highest-quality variant — "healthy", or the cheapest within the floor —
+ *  6. inside the quiet hours (device local time; a window past midnight wraps) → cheapest within the floor —
+ *     "quiet-hours".
+ *  7. otherwise, by whenHealthy: the highest-quality variant — "healthy", or the cheapest within the floor —
  *     "healthy-cheapest".
  *
  * Within the floor: ladder entries whose fidelity is ≥ minFidelity, plus the first entry (the baseline) always;
  * an entry of unknown fidelity is not within the floor unless it is the baseline. Quality order: fidelity, highest
  * first, unknown last, ties in ladder order (the baseline's unknown fidelity counts as 1). Cost: this device's
  * observed energy when every candidate has one, else the manifest energy, else manifest latency, else file size
- * (see ladder.ts) — never a mix; ties go to the higher-quality entry. Rules 1–6 use `threads` except rule 1.
+ * (see ladder.ts) — never a mix; ties go to the higher-quality entry. Rules 2–7 use `threads`.
  *
  * The ladder-derived parts are computed once per ladder array, so `decide` does a few comparisons and, for the
  * cheapest choice, one map lookup per candidate.
  */
-import type { RuleConfig } from "@edgewatt/protocol";
+import { inQuietHours, type RuleConfig } from "@edgewatt/protocol";
 import { cheapestOn, costBasis, createLadderView, type LadderView } from "./ladder";
 import { capThreads } from "./threads";
 import type { ObservedState, PolicyIdentity, SchedulerDecision, SchedulerPolicy } from "./types";
@@ -86,6 +88,13 @@ export class RulePolicy implements SchedulerPolicy {
       return { variant: fastest.name, threads: this.threads, reason: "slo" };
     }
     if (p === "background") return this.cheapest(view, state, "background");
+    if (
+      c.quietHours &&
+      typeof state.localMinutes === "number" &&
+      inQuietHours(c.quietHours, state.localMinutes)
+    ) {
+      return this.cheapest(view, state, "quiet-hours");
+    }
     if (c.whenHealthy === "cheapest-within-floor") return this.cheapest(view, state, "healthy-cheapest");
     return { variant: view.best.name, threads: this.threads, reason: "healthy" };
   }

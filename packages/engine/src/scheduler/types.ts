@@ -33,6 +33,8 @@ export interface ObservedState {
   recentLatencyMsP50: number | null;
   /** This device's measured EWMA energy per inference (J), per variant name. */
   observedEnergyJ: ReadonlyMap<string, number>;
+  /** Minutes after midnight on the device's local clock (for quiet hours); absent = unknown. */
+  localMinutes?: number | null;
 }
 
 export interface SchedulerDecision {

@@ -22,7 +22,8 @@ import type { RouterOutputs } from "@/server/trpc/root";
 import { errorMessage, useTRPC } from "@/trpc/react";
 
 type Policy = RouterOutputs["policies"]["get"];
-export type RuleKey = keyof typeof ZRuleConfig.shape;
+/** The rule's fields edited as such; quiet hours are edited in the schedule section (and published with the rule). */
+export type RuleKey = Exclude<keyof typeof ZRuleConfig.shape, "quietHours">;
 
 export const RULE_LABELS: Record<RuleKey, string> = {
   minFidelity: "Fidelity floor (0–1)",
@@ -491,7 +492,7 @@ export function PolicyForm({
 
           <Section
             title="Schedule (optional)"
-            description="Saved with the policy and shown here. Agents do not act on quiet hours or the carbon signal yet: they are not part of what is sent to devices."
+            description="Quiet hours are sent to devices with the rule and run by their scheduler (device local time). The carbon signal is saved with the policy, but agents do not act on it yet: they have no grid-intensity feed."
           >
             <div className="flex flex-col gap-5">
               <div className="flex flex-col gap-3">

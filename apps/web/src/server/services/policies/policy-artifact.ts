@@ -16,7 +16,14 @@ export function toPolicyArtifact(row: EnergyPolicy): PolicyArtifact {
     name: row.name,
     createdAt: row.updatedAt.getTime(),
   };
-  if (row.mode === "rule" && payload.rule) return { ...header, mode: "rule", rule: payload.rule };
+  if (row.mode === "rule" && payload.rule) {
+    // Quiet hours are edited in the schedule section and run by the agent's rule policy.
+    return {
+      ...header,
+      mode: "rule",
+      rule: { ...payload.rule, quietHours: payload.schedule.quietHours ?? null },
+    };
+  }
   if (row.mode === "static" && payload.static) return { ...header, mode: "static", static: payload.static };
   throw new ServiceError(
     "CONFLICT",

@@ -4,38 +4,18 @@
  * form explains each field with the protocol's `.describe()` texts. Used by the tRPC router (validation) and by
  * the policy form (explanations, defaults); imports nothing but zod and the protocol, so it runs in the browser.
  *
- * Quiet hours and a carbon-intensity signal cannot be expressed through `ZRuleConfig` (it has no notion of time
- * or grid signals), so they live beside it under `schedule`. They are validated and stored, but agents do not act
- * on them yet: they are not part of the published artifact.
+ * Quiet hours and a carbon-intensity signal live beside the rule under `schedule` (the form's own section). Quiet
+ * hours are published in the artifact's rule (`quietHours`, acted on by the agent's scheduler); the carbon signal
+ * is validated and stored, but agents do not act on it yet (they have no grid-intensity feed).
  */
-import { SCHEDULER_MODES, ZRuleConfig, ZStaticPolicyConfig } from "@edgewatt/protocol";
+import { SCHEDULER_MODES, ZQuietHours, ZRuleConfig, ZStaticPolicyConfig } from "@edgewatt/protocol";
 import { z } from "zod";
 
 /** Shown (and sent by the server) while no learned policy has been trained for the organization. */
 export const LEARNED_POLICY_UNAVAILABLE =
   "Learned policies become available once a learned policy is trained from your fleet's telemetry; use a rule or static policy for now.";
 
-const ClockTime = z
-  .string()
-  .trim()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use a 24-hour time such as 22:00");
-
-export const ZQuietHours = z
-  .object({
-    start: ClockTime.describe("When quiet hours begin, in the device's local time (24-hour HH:MM)."),
-    end: ClockTime.describe(
-      "When quiet hours end, in the device's local time; earlier than the start means the next morning.",
-    ),
-  })
-  .refine((q) => q.start !== q.end, {
-    path: ["end"],
-    message: "quiet hours must end at a different time than they start",
-  })
-  .describe(
-    "A daily window (e.g. 22:00–06:00) in which the policy saves energy even when nothing else calls for it, " +
-      'as if "When healthy" were "cheapest within the fidelity floor".',
-  );
-export type QuietHours = z.infer<typeof ZQuietHours>;
+export { type QuietHours, ZQuietHours } from "@edgewatt/protocol";
 
 export const ZCarbonSignal = z
   .object({
