@@ -1,9 +1,11 @@
 /** Shared set-up for the agent's integration suites: identities, manifests, assignments, stream readers. */
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { NatsConnection } from "@edgewatt/nats";
+import { freePort, natsServerBinary, stopProcess } from "@edgewatt/nats/testing";
 import {
   type DeploymentAssignment,
   decode,
@@ -144,4 +146,45 @@ export async function waitFor(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A nats-server that can be stopped and started again on the same port with the same JetStream store. */
+export async function restartableNats() {
+  const dir = await mkdtemp(join(tmpdir(), "ew-nats-restart-"));
+  const port = await freePort();
+  const conf = join(dir, "nats.conf");
+  await writeFile(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n`);
+  let proc: ChildProcess | null = null;
+  const start = async () => {
+    const p = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+    proc = p;
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${out}`)), 15_000);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("Server is ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      p.stdout?.on("data", onData);
+      p.stderr?.on("data", onData);
+      p.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${out}`)));
+    });
+  };
+  const stop = async () => {
+    if (proc) await stopProcess(proc);
+    proc = null;
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    start,
+    stop,
+    async destroy() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,15 +1,6 @@
-/**
- * The telemetry outbox on a real full disk (a 64 KiB tmpfs) against a real nats-server: batches the disk refuses
- * are held in memory and published from there, written to disk once space returns, and after a broker outage on
- * top of it every sample reaches the stream exactly once. The agent never stops serving, and the operator gets one
- * clear error per episode. Also: bad files left in the outbox directory do not stop the replay.
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { connectNats, ensureControlPlane, openModelStore, putObjectBytes } from "@edgewatt/nats";
-import { freePort, natsServerBinary, stopProcess } from "@edgewatt/nats/testing";
 import {
   encode,
   KV_BUCKETS,
@@ -35,6 +26,7 @@ import {
   manifest,
   readTelemetry,
   removeTempDirs,
+  restartableNats,
   tempStateDir,
   waitFor,
   writeTestIdentity,
@@ -43,47 +35,6 @@ import {
 const ORG = "org_diskfull1";
 /** The repository's sample model (samples/models), present in every checkout. */
 const SAMPLE_MODEL = resolve(import.meta.dirname, "../../../samples/models/nab-conv-autoencoder.onnx");
-
-/** A nats-server that can be stopped and started again on the same port with the same JetStream store. */
-async function restartableNats() {
-  const dir = await mkdtemp(join(tmpdir(), "ew-nats-restart-"));
-  const port = await freePort();
-  const conf = join(dir, "nats.conf");
-  await writeFile(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n`);
-  let proc: ChildProcess | null = null;
-  const start = async () => {
-    const p = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-    proc = p;
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${out}`)), 15_000);
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("Server is ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      p.stdout?.on("data", onData);
-      p.stderr?.on("data", onData);
-      p.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${out}`)));
-    });
-  };
-  const stop = async () => {
-    if (proc) await stopProcess(proc);
-    proc = null;
-  };
-  await start();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    start,
-    stop,
-    async destroy() {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Mounts a 64 KiB tmpfs on `dir`, or skips the test (saying why) where mounting is not allowed. */
 async function tinyDisk(ctx: TestContext, dir: string, mounted: TinyTmpfs[]): Promise<TinyTmpfs> {

@@ -1,11 +1,4 @@
-/**
- * The outbox against a real broker: batches left by a previous run are replayed with their original Msg-Ids
- * (JetStream deduplicates what it already has), and a broker outage loses nothing — every sample measured while
- * the server was down reaches the stream exactly once after it comes back.
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   connectNats,
@@ -14,7 +7,6 @@ import {
   openModelStore,
   putObjectBytes,
 } from "@edgewatt/nats";
-import { freePort, natsServerBinary, stopProcess } from "@edgewatt/nats/testing";
 import {
   encode,
   KV_BUCKETS,
@@ -39,53 +31,13 @@ import {
   manifest,
   readTelemetry,
   removeTempDirs,
+  restartableNats,
   tempStateDir,
   waitFor,
   writeTestIdentity,
 } from "./helpers";
 
 const ORG = "org_outbox1";
-
-/** A nats-server that can be stopped and started again on the same port with the same JetStream store. */
-async function restartableNats() {
-  const dir = await mkdtemp(join(tmpdir(), "ew-nats-restart-"));
-  const port = await freePort();
-  const conf = join(dir, "nats.conf");
-  await writeFile(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "js")}" }\n`);
-  let proc: ChildProcess | null = null;
-  const start = async () => {
-    const p = spawn(natsServerBinary(), ["-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
-    proc = p;
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${out}`)), 15_000);
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("Server is ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      p.stdout?.on("data", onData);
-      p.stderr?.on("data", onData);
-      p.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${out}`)));
-    });
-  };
-  const stop = async () => {
-    if (proc) await stopProcess(proc);
-    proc = null;
-  };
-  await start();
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    start,
-    stop,
-    async destroy() {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 describe("telemetry outbox with a real broker", () => {
   let nats: Awaited<ReturnType<typeof restartableNats>>;

@@ -33,15 +33,20 @@ export async function restoreDeviceAssignments(
   return reactivate;
 }
 
-/** A device's current KV DEPLOY value as base64 (null when it has none), to restore later. */
-export async function readDeviceAssignment(
+/** Each device's current KV DEPLOY value as base64 (null when it has none), to restore later. */
+export async function readDeviceAssignments(
   nc: NatsConnection,
   orgId: string,
-  deviceId: string,
-): Promise<string | null> {
+  deviceIds: readonly string[],
+): Promise<Record<string, string | null>> {
   const kv = await new Kvm(nc).open(KV_BUCKETS.deploy);
-  const entry = await kv.get(kvKeys.deviceAssignment(orgId, deviceId));
-  return entry && entry.operation === "PUT" && entry.value.length > 0
-    ? Buffer.from(entry.value).toString("base64")
-    : null;
+  const out: Record<string, string | null> = {};
+  for (const deviceId of deviceIds) {
+    const entry = await kv.get(kvKeys.deviceAssignment(orgId, deviceId));
+    out[deviceId] =
+      entry && entry.operation === "PUT" && entry.value.length > 0
+        ? Buffer.from(entry.value).toString("base64")
+        : null;
+  }
+  return out;
 }

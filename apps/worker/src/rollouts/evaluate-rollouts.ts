@@ -94,15 +94,19 @@ export async function evaluateRollout(opts: {
     to: now,
     modelId: rollout.modelId,
   });
+  // What calls for a rollback, and what only describes the canary; the evaluation lists both, in this order.
   const reasons: string[] = [];
-  let verdict: RolloutEvaluation["verdict"] = "healthy";
-  if (canary.samples < rollout.minCanarySamples) {
-    verdict = "waiting";
+  const regressions: string[] = [];
+  const regressed = (why: string) => {
+    regressions.push(why);
+    reasons.push(why);
+  };
+  const waiting = canary.samples < rollout.minCanarySamples;
+  if (waiting) {
     reasons.push(`${canary.samples} of ${rollout.minCanarySamples} canary inferences so far`);
   } else {
     if (canary.errorRate !== null && canary.errorRate > rollout.maxErrorRate) {
-      verdict = "regressed";
-      reasons.push(
+      regressed(
         `error rate ${(100 * canary.errorRate).toFixed(1)} % is above the ${(100 * rollout.maxErrorRate).toFixed(1)} % limit`,
       );
     }
@@ -116,8 +120,7 @@ export async function evaluateRollout(opts: {
         const change =
           (100 * (canary.energyJPerInference - base.energyJPerInference)) / base.energyJPerInference;
         if (change > rollout.maxEnergyRegressionPct) {
-          verdict = "regressed";
-          reasons.push(
+          regressed(
             `energy per inference ${change.toFixed(1)} % above the baseline (${canary.source}), over the ${rollout.maxEnergyRegressionPct} % limit`,
           );
         } else {
@@ -130,6 +133,11 @@ export async function evaluateRollout(opts: {
       reasons.push("no energy baseline: judged on errors only");
     }
   }
+  const verdict: RolloutEvaluation["verdict"] = waiting
+    ? "waiting"
+    : regressions.length > 0
+      ? "regressed"
+      : "healthy";
   const evaluation: RolloutEvaluation = { at: now.toISOString(), canary, verdict, reasons };
   if (verdict !== "regressed") {
     const updated = await updateRollout(db, rollout.orgId, rollout.id, "canary", {
@@ -139,7 +147,7 @@ export async function evaluateRollout(opts: {
   }
 
   // Claim the rollout first (canary → rolled_back), so a promotion racing with this cannot also act on it.
-  const reason = `automatic rollback: ${reasons.filter((r) => !r.startsWith("energy per inference +") && !r.startsWith("energy not")).join("; ")}`;
+  const reason = `automatic rollback: ${regressions.join("; ")}`;
   const claimed = await updateRollout(db, rollout.orgId, rollout.id, "canary", {
     status: "rolled_back",
     lastEvaluation: evaluation,

@@ -13,6 +13,8 @@ import {
   writeAudit,
 } from "@edgewatt/db";
 import { type NatsConnection, restoreDeviceAssignments } from "@edgewatt/nats";
+import { KV_BUCKETS } from "@edgewatt/protocol";
+import { Kvm } from "@nats-io/kv";
 import { ServiceError } from "../../errors";
 import { type Actor, requireRole } from "../actor";
 import { rethrowNotFound } from "../not-found";
@@ -67,10 +69,11 @@ export async function promoteRollout(opts: {
       (d) => d.groupId === group.id && d.status !== "revoked" && !rollout.canaryDeviceIds.includes(d.id),
     );
     const deploymentIds = { ...rollout.deploymentIds };
+    const kv = await new Kvm(nc).open(KV_BUCKETS.deploy);
     for (const device of rest) {
       const deployment = await deployToDevice({
         tx,
-        nc,
+        kv,
         orgId: actor.orgId,
         userId: actor.userId,
         model,

@@ -10,16 +10,14 @@ import {
   type Model,
   newId,
 } from "@edgewatt/db";
-import type { NatsConnection } from "@edgewatt/nats";
 import {
   type DeploymentAssignment,
   encode,
-  KV_BUCKETS,
   kvKeys,
   type SchedulerMode,
   ZDeploymentAssignment,
 } from "@edgewatt/protocol";
-import { Kvm } from "@nats-io/kv";
+import type { KV } from "@nats-io/kv";
 import { type ReadyVariant, variantManifest } from "../deployments/ladder-manifest";
 
 export { isReadyVariant, type ReadyVariant } from "../deployments/ladder-manifest";
@@ -30,7 +28,8 @@ export type RolloutPolicy =
 
 export async function deployToDevice(opts: {
   tx: Db;
-  nc: NatsConnection;
+  /** KV DEPLOY, opened once by the caller for all the devices it deploys to. */
+  kv: KV;
   orgId: string;
   userId: string;
   model: Model;
@@ -63,7 +62,6 @@ export async function deployToDevice(opts: {
         : { mode: policy.mode, key: kvKeys.groupPolicy(orgId, policy.groupId) },
     updatedAt: opts.now.getTime(),
   };
-  const kv = await new Kvm(opts.nc).open(KV_BUCKETS.deploy);
-  await kv.put(kvKeys.deviceAssignment(orgId, opts.deviceId), encode(ZDeploymentAssignment, assignment));
+  await opts.kv.put(kvKeys.deviceAssignment(orgId, opts.deviceId), encode(ZDeploymentAssignment, assignment));
   return deployment;
 }

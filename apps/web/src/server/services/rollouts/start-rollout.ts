@@ -17,7 +17,9 @@ import {
   type Rollout,
   writeAudit,
 } from "@edgewatt/db";
-import { type NatsConnection, readDeviceAssignment } from "@edgewatt/nats";
+import { type NatsConnection, readDeviceAssignments } from "@edgewatt/nats";
+import { KV_BUCKETS } from "@edgewatt/protocol";
+import { Kvm } from "@nats-io/kv";
 import { ServiceError } from "../../errors";
 import { type Actor, requireRole } from "../actor";
 import { rethrowNotFound } from "../not-found";
@@ -93,17 +95,17 @@ export async function startRollout(opts: StartRolloutOptions): Promise<Rollout> 
       }
       const canary = devices.slice(0, Math.max(1, Math.ceil((devices.length * opts.canaryPct) / 100)));
       const canaryIds = canary.map((d) => d.id);
-      const previousAssignments: Record<string, string | null> = {};
-      for (const id of canaryIds) previousAssignments[id] = await readDeviceAssignment(nc, actor.orgId, id);
+      const previousAssignments = await readDeviceAssignments(nc, actor.orgId, canaryIds);
       const baseline = await measureDevices(tx, actor.orgId, canaryIds, {
         from: new Date(now.getTime() - BASELINE_WINDOW_MS),
         to: now,
       });
       const deploymentIds: Record<string, string> = {};
+      const kv = await new Kvm(nc).open(KV_BUCKETS.deploy);
       for (const id of canaryIds) {
         const deployment = await deployToDevice({
           tx,
-          nc,
+          kv,
           orgId: actor.orgId,
           userId: actor.userId,
           model,
